@@ -1,0 +1,65 @@
+// nninit::detail: what every initializer policy shares: describe, validate, then write.
+#pragma once
+
+#include <type_traits>
+#include <utility>
+
+#include "../engine.hpp"
+#include "../plan.hpp"
+#include "../shape.hpp"
+#include "sample.hpp"
+#include "target.hpp"
+
+namespace nninit::detail {
+
+/// True when scheme D writes its plans itself (structured plans: eye, dirac, orthogonal, sparse).
+template <class D, class X, class = void>
+struct writes_itself : std::false_type {};
+template <class D, class X>
+struct writes_itself<D, X,
+                     std::void_t<decltype(std::declval<const D&>().write(std::declval<const plan&>(), std::declval<X&>(),
+                                                                         std::declval<const context&>(),
+                                                                         std::declval<const engine&>()))>>
+    : std::true_type {};
+
+/// Base of the policy types (CRTP). A scheme provides
+///   static constexpr std::string_view name;  static constexpr bool is_random;
+///   plan make_plan(const context&) const;      // validates its options, then plans
+/// and, when its plan is not an independent per-element distribution,
+///   template <class X> void write(const plan&, X& w, const context&, const engine&) const;
+/// Calling it validates everything before the first write, so a bad argument leaves the target
+/// untouched; a target with no elements is a documented no-op (after the options are checked).
+template <class Derived>
+struct scheme_base {
+  /// The plan for a whole weight of shape `s`, without any target.
+  plan describe(const shape& s) const { return self().make_plan(resolve(Derived::name, s, s.rows(), s.cols())); }
+
+  /// Fills `w` (any writable Eigen dense expression: Matrix, Array, Map, Ref, block) using
+  /// `rng` (an nninit::engine, or any standard URBG, which then supplies the seed).
+  template <class Target, class Rng, std::enable_if_t<is_random_source<Rng>, int> = 0>
+  void operator()(Target&& w, Rng&& rng, const shape& s = {}) const {
+    auto& target = writable(std::forward<Target>(w));
+    const context ctx = resolve(Derived::name, s, target.rows(), target.cols());
+    const plan p = self().make_plan(ctx);
+    if (ctx.empty()) return;
+    write_plan(p, target, ctx, to_engine(rng));
+  }
+
+  /// Deterministic schemes need no engine.
+  template <class Target>
+  void operator()(Target&& w, const shape& s = {}) const {
+    static_assert(!Derived::is_random, "nninit: this scheme is random; pass an nninit::engine or a URBG");
+    (*this)(std::forward<Target>(w), engine(0), s);
+  }
+
+ private:
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
+
+  template <class X>
+  void write_plan(const plan& p, X& w, const context& ctx, const engine& eng) const {
+    if constexpr (writes_itself<Derived, X>::value) self().write(p, w, ctx, eng);
+    else sample(p, w, ctx.geom, eng);
+  }
+};
+
+}  // namespace nninit::detail

@@ -1,0 +1,120 @@
+// nninit::detail: accepting any writable Eigen dense expression, and placing it in its weight.
+#pragma once
+
+#include <Eigen/Core>
+#include <limits>
+#include <string>
+#include <type_traits>
+
+#include "../engine.hpp"
+#include "../shape.hpp"
+#include "format.hpp"
+
+namespace nninit::detail {
+
+/// The Eigen type behind a forwarded target argument.
+template <class Target>
+using target_type = std::remove_cv_t<std::remove_reference_t<Target>>;
+
+/// Checks at compile time that `Target` can be filled, then returns it as a writable reference.
+/// Follows Eigen's own `const_cast_derived` idiom (STYLE.md §1.2-1.3, §8.2): blocks, maps and
+/// other lvalue expressions arrive as temporaries, so the target is taken by forwarding
+/// reference, and everything that would be a write into something const is refused here.
+template <class Target>
+auto& writable(Target&& w) {
+  using X = target_type<Target>;
+  static_assert(std::is_base_of_v<Eigen::DenseBase<X>, X>,
+                "nninit: the target must be an Eigen dense matrix, array or expression (Matrix, Array, Map, Ref, block)");
+  static_assert(!std::is_const_v<std::remove_reference_t<Target>> || !X::IsPlainObjectBase,
+                "nninit: the target is a const matrix; pass a non-const one");
+  static_assert(Eigen::internal::is_lvalue<X>::value,
+                "nninit: the target is read-only (a const Map or block, or an expression such as a + b)");
+  using S = typename X::Scalar;
+  static_assert(std::is_same_v<S, float> || std::is_same_v<S, double>,
+                "nninit: the target's scalar type must be float or double");
+  return const_cast<X&>(static_cast<const X&>(w));
+}
+
+/// A target resolved against its weight: where it sits in the 2-D view.
+struct geometry {
+  index rows = 0, cols = 0;            ///< the target's extent
+  index view_rows = 0, view_cols = 0;  ///< the whole weight's 2-D view
+  index row0 = 0, col0 = 0;            ///< the target's first element in the view
+  /// A 1 x n row vector filling a 1-D weight (an (n, 1) view): its element c is view row row0 + c.
+  bool row_vector_of_1d = false;
+
+  index numel() const { return rows * cols; }
+  /// Logical index of the first element of target row r; the row's indices are contiguous.
+  index row_base(index r) const { return row_vector_of_1d ? row0 : (row0 + r) * view_cols + col0; }
+  /// View coordinates of target element (r, c).
+  index view_row(index r, index c) const { return row_vector_of_1d ? row0 + c : row0 + r; }
+  index view_col(index /*r*/, index c) const { return row_vector_of_1d ? 0 : col0 + c; }
+};
+
+/// "100x50", or "10x50 block at (20, 0) of a 100x50" when the target is part of a larger weight.
+inline std::string target_text(const shape& s, const geometry& g) {
+  const bool whole = g.row0 == 0 && g.col0 == 0 && g.view_rows == (g.row_vector_of_1d ? g.cols : g.rows) &&
+                     g.view_cols == (g.row_vector_of_1d ? 1 : g.cols);
+  if (whole) return s.text();
+  return number(g.rows) + "x" + number(g.cols) + " block at (" + number(g.row0) + ", " + number(g.col0) + ") of a " +
+         s.text();
+}
+
+/// The validated facts a scheme plans from.
+struct context {
+  checker check;
+  nninit::shape shape;
+  geometry geom;
+
+  /// True when nothing will be written: options are still validated, fans are not required.
+  bool empty() const { return geom.numel() == 0; }
+
+  /// The weight's fans; requires >= 2 dimensions, groups dividing the grouped dimension, and
+  /// (for a non-empty target) non-zero fans, since every fan-based formula divides by them.
+  nninit::fans fans() const {
+    const auto& d = shape.dims;
+    if (d.size() < 2)
+      check.fail("shape", "at least 2-D to define fan_in and fan_out", number(static_cast<std::int64_t>(d.size())) + "-D");
+    const index grouped = shape.channel_dims().first;  // out (or in, when transposed): the dimension groups divide
+    if (grouped % shape.groups != 0)
+      check.fail("groups", "a divisor of the grouped dimension " + number(grouped), number(shape.groups));
+    const nninit::fans f = shape.fans();
+    if (!empty() && (f.in == 0 || f.out == 0))
+      check.fail("fans", "non-zero", "fan_in " + number(f.in) + " and fan_out " + number(f.out));
+    return f;
+  }
+};
+
+/// Checks the shape (and where the target sits in it) and builds the context of one call.
+/// An empty `s.dims` means the target is the whole weight, (rows, cols).
+inline context resolve(std::string_view scheme, shape s, index rows, index cols) {
+  const bool implicit = s.dims.empty();
+  if (implicit) s.dims = {rows, cols};
+  checker early(scheme, implicit ? s.text() : number(rows) + "x" + number(cols) + " block of a " + s.text());
+  // Overflow-safe size checks: every count must stay far below 2^63 and the stream's 2^58 values.
+  constexpr index limit = index{1} << 58;
+  index n = 1;
+  for (index d : s.dims) {
+    if (d < 0) early.fail("shape", "made of dimensions >= 0", s.text());
+    if (d != 0 && n > limit / d) early.fail("shape", "at most 2^58 elements", s.text());
+    n *= d;
+  }
+  if (s.groups < 1) early.fail("groups", ">= 1", number(s.groups));
+  geometry g;
+  g.rows = rows;
+  g.cols = cols;
+  g.view_rows = s.rows();
+  g.view_cols = s.cols();
+  g.row0 = s.row0;
+  g.col0 = s.col0;
+  g.row_vector_of_1d = s.dims.size() == 1 && rows == 1 && cols != 1;
+  const index along_rows = g.row_vector_of_1d ? cols : rows;
+  const index along_cols = g.row_vector_of_1d ? 1 : cols;
+  if (s.row0 < 0 || s.col0 < 0 || s.row0 > g.view_rows - along_rows || s.col0 > g.view_cols - along_cols)
+    early.fail("block", "inside the " + number(g.view_rows) + "x" + number(g.view_cols) + " view of the weight",
+               number(rows) + "x" + number(cols) + " at (" + number(s.row0) + ", " + number(s.col0) + ")");
+  std::string text = target_text(s, g);
+  return context{checker(scheme, std::move(text)), std::move(s), g};
+}
+
+}  // namespace nninit::detail

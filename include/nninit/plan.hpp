@@ -1,0 +1,75 @@
+// nninit: the plan of a fill, what `describe` returns and the one sampler executes.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "detail/enum_names.hpp"
+#include "shape.hpp"
+
+namespace nninit {
+
+/// What a plan draws or writes.
+enum class distribution {
+  constant,          ///< every element = value
+  uniform,           ///< U[lo, hi): never hi
+  normal,            ///< N(mean, std^2)
+  truncated_normal,  ///< N(mean, std^2) conditioned on [lo, hi] (std is the pre-truncation one)
+  identity,          ///< value on the view's diagonal, 0 elsewhere (eye)
+  dirac,             ///< value at the centre tap of each group's in/out pair (dirac)
+  orthogonal,        ///< value * Q, Q with orthonormal rows or columns (orthogonal)
+  delta_orthogonal,  ///< value * Q at the centre tap, 0 elsewhere (delta_orthogonal)
+  sparse_normal,     ///< N(0, std^2) with `zeros_per_column` zeros in each column (sparse)
+};
+
+namespace detail {
+template <>
+struct enum_names<distribution> {
+  static constexpr std::array<std::pair<distribution, std::string_view>, 9> table{{
+      {distribution::constant, "constant"},
+      {distribution::uniform, "uniform"},
+      {distribution::normal, "normal"},
+      {distribution::truncated_normal, "truncated_normal"},
+      {distribution::identity, "identity"},
+      {distribution::dirac, "dirac"},
+      {distribution::orthogonal, "orthogonal"},
+      {distribution::delta_orthogonal, "delta_orthogonal"},
+      {distribution::sparse_normal, "sparse_normal"},
+  }};
+};
+}  // namespace detail
+
+/// Everything a fill will do, computed without touching the target. Fields that do not apply
+/// are NaN (numbers) or -1 (fans) and print as null.
+struct plan {
+  static constexpr double none = std::numeric_limits<double>::quiet_NaN();
+
+  std::string_view scheme;
+  nninit::shape shape;
+  distribution dist = distribution::constant;
+  index fan_in = -1;
+  index fan_out = -1;
+  double gain = none;
+  double mean = none;
+  double std = none;    ///< the sampler's sigma (before truncation, for truncated_normal)
+  double bound = none;  ///< half-width of a symmetric uniform, or |truncation bound| when symmetric
+  double lo = none;     ///< lower end of the support (uniform, truncated_normal)
+  double hi = none;     ///< upper end of the support
+  double value = none;  ///< constant value, or the scale of identity/dirac/orthogonal
+  double output_std = none;  ///< standard deviation of the values written, where it is known
+  index groups = 1;                ///< dirac
+  index zeros_per_column = -1;     ///< sparse
+
+  /// The same plan under another scheme's name (for schemes defined through another).
+  plan named(std::string_view n) const {
+    plan p = *this;
+    p.scheme = n;
+    return p;
+  }
+};
+
+}  // namespace nninit

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages nninit needs, only those missing. Usage: deps.sh core|test
+#   core: build the library and the nninit tool;  test: also the optional test dependencies
+#   (PyTorch for parity tests, Random123 for the Philox cross-check, clang for the cross-build test).
+set -euo pipefail
+core=(cmake g++ make libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev)
+test_extra=(clang python3 python3-numpy python3-torch libtorch-dev librandom123-dev)
+case "${1:-core}" in
+  core) wanted=("${core[@]}") ;;
+  test) wanted=("${core[@]}" "${test_extra[@]}") ;;
+  *) echo "usage: $0 core|test" >&2; exit 2 ;;
+esac
+missing=()
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "nninit: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds in Release and runs every test, then
+# builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh test
+jobs=$(nproc)
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release
+cmake --build build/release -j"$jobs"
+ctest --test-dir build/release -j"$jobs" --output-on-failure
+cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNINIT_SANITIZE=ON -DNNINIT_BUILD_BENCH=OFF
+cmake --build build/sanitize -j"$jobs"
+ctest --test-dir build/sanitize -j"$jobs" --output-on-failure

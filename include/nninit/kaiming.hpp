@@ -18,7 +18,7 @@ inline plan kaiming_plan(const context& ctx, std::string_view name, double a, fa
   const fans fs = ctx.fans();
   plan p{name, ctx.shape, distribution::normal, fs.in, fs.out};
   p.gain = gain;
-  return spread(p, d, gain / std::sqrt(fan_denominator(fs, mode)), true);
+  return spread(p, d, gain / std::sqrt(fan_denominator(fs, mode)));
 }
 }  // namespace detail
 

@@ -55,7 +55,7 @@ struct plan {
   index fan_out = -1;
   double gain = none;
   double mean = none;
-  double std = none;    ///< the sampler's sigma (before truncation, for truncated_normal)
+  double std = none;    ///< std of the normal sampled (before truncation), or of the uniform
   double bound = none;  ///< half-width of a symmetric uniform, or |truncation bound| when symmetric
   double lo = none;     ///< lower end of the support (uniform, truncated_normal)
   double hi = none;     ///< upper end of the support

@@ -37,7 +37,7 @@ struct uniform : detail::scheme_base<uniform> {
     p.lo = a;
     p.hi = b;
     if (a == -b) p.bound = b;
-    p.output_std = (b - a) / std::sqrt(12.0);
+    p.std = p.output_std = (b - a) / std::sqrt(12.0);
     return p;
   }
 };

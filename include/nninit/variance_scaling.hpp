@@ -45,19 +45,19 @@ inline double fan_denominator(const fans& f, fan_mode mode) {
 }
 
 /// A zero-mean plan of the given distribution whose values have standard deviation `target_std`.
-/// `torch_uniform_bound` reproduces PyTorch's bound = sqrt(3) * std to the last bit; otherwise
-/// the bound is sqrt(3 * variance), as JAX computes it.
-inline plan spread(plan p, variance_distribution d, double target_std, bool torch_uniform_bound) {
+/// PyTorch's schemes pass their std (computed as PyTorch does) and get bound = sqrt(3) * std to
+/// the last bit; JAX's pass `variance` too and get JAX's bound = sqrt(3 * variance).
+inline plan spread(plan p, variance_distribution d, double target_std, double variance = plan::none) {
   p.mean = 0;
+  p.std = target_std;
   p.output_std = target_std;
   switch (d) {
     case variance_distribution::normal:
       p.dist = distribution::normal;
-      p.std = target_std;
       break;
     case variance_distribution::uniform:
       p.dist = distribution::uniform;
-      p.bound = torch_uniform_bound ? std::sqrt(3.0) * target_std : std::sqrt(3 * target_std * target_std);
+      p.bound = std::isnan(variance) ? std::sqrt(3.0) * target_std : std::sqrt(3 * variance);
       p.lo = -p.bound;
       p.hi = p.bound;
       break;
@@ -109,7 +109,7 @@ struct variance_scaling : detail::scheme_base<variance_scaling> {
     plan p{scheme_name, ctx.shape, nninit::distribution::normal, f.in, f.out};
     p.gain = std::sqrt(scale);
     const double variance = scale / detail::fan_denominator(f, mode);
-    return detail::spread(p, distribution, std::sqrt(variance), false);
+    return detail::spread(p, distribution, std::sqrt(variance), variance);
   }
 };
 

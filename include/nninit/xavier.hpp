@@ -15,7 +15,7 @@ inline plan xavier_plan(const context& ctx, std::string_view name, double gain, 
   const fans f = ctx.fans();
   plan p{name, ctx.shape, distribution::normal, f.in, f.out};
   p.gain = gain;
-  return spread(p, d, gain * std::sqrt(2.0 / static_cast<double>(f.in + f.out)), true);
+  return spread(p, d, gain * std::sqrt(2.0 / static_cast<double>(f.in + f.out)));
 }
 }  // namespace detail
 

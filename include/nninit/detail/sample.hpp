@@ -123,14 +123,19 @@ void generate(const engine& eng, domain d, const Kernel& kernel, index first, in
   }
 }
 
-/// Writes the kernel's values into every element of the target, row by row in logical order.
+/// Writes the kernel's values into every element of the target. Values are generated in
+/// logical (row-major) order into a panel of up to 16 rows and copied out as a block, so a
+/// column-major target is written a cache line per column rather than one element per line.
 template <class X, class Kernel>
 void fill_with(X& w, const geometry& g, const engine& eng, domain d, const Kernel& kernel) {
   using T = typename X::Scalar;
-  Eigen::Matrix<T, 1, Eigen::Dynamic> row(g.cols);
-  for (index r = 0; r < g.rows; ++r) {
-    generate(eng, d, kernel, g.row_base(r), g.cols, row.data());
-    w.row(r) = row;
+  if (g.numel() == 0) return;
+  const index panel_rows = std::clamp<index>((index{1} << 16) / g.cols, 1, 16);
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> panel(std::min(panel_rows, g.rows), g.cols);
+  for (index r = 0; r < g.rows; r += panel.rows()) {
+    const index k = std::min<index>(panel.rows(), g.rows - r);
+    for (index i = 0; i < k; ++i) generate(eng, d, kernel, g.row_base(r + i), g.cols, panel.row(i).data());
+    w.middleRows(r, k) = panel.topRows(k);
   }
 }
 

@@ -90,7 +90,8 @@ struct context {
 inline context resolve(std::string_view scheme, shape s, index rows, index cols) {
   const bool implicit = s.dims.empty();
   if (implicit) s.dims = {rows, cols};
-  checker early(scheme, implicit ? s.text() : number(rows) + "x" + number(cols) + " block of a " + s.text());
+  const bool whole = implicit || (rows == s.rows() && cols == s.cols() && s.row0 == 0 && s.col0 == 0);
+  checker early(scheme, whole ? s.text() : number(rows) + "x" + number(cols) + " block of a " + s.text());
   // Overflow-safe size checks: every count must stay far below 2^63 and the stream's 2^58 values.
   constexpr index limit = index{1} << 58;
   index n = 1;

@@ -79,12 +79,13 @@ inline T log(T x) noexcept {
   }
   U bits = bit_cast<U>(x);
   e += static_cast<int>(bits >> mant) - bias;
-  bits = (bits & ((static_cast<U>(1) << mant) - 1)) | (static_cast<U>(bias) << mant);
-  T m = bit_cast<T>(bits);  // in [1, 2)
-  if (m > static_cast<T>(1.41421356237309504880)) {
-    m = m * T(0.5);
-    e += 1;
-  }
+  bits = (bits & ((static_cast<U>(1) << mant) - 1)) | (static_cast<U>(bias) << mant);  // m in [1, 2)
+  // m > sqrt(2): halve m and count the factor 2 in e. Compared and halved on the bit pattern, so
+  // the random mantissa never feeds a branch the CPU would mispredict half the time.
+  const U above = bits > bit_cast<U>(static_cast<T>(1.41421356237309504880)) ? 1 : 0;
+  bits -= above << mant;
+  e += static_cast<int>(above);
+  const T m = bit_cast<T>(bits);
   const T s = (m - T(1)) / (m + T(1));  // m - 1 is exact (Sterbenz)
   const T s2 = s * s;
   const T log_m = mul_add(opaque(s * s2), horner(s2, log_series<T>::c), s + s);
@@ -123,24 +124,26 @@ inline sin_cos<T> sincos_turn(bits_t<T> k) noexcept {
   using S = std::make_signed_t<bits_t<T>>;
   constexpr int B = std::numeric_limits<T>::digits;  // 24 or 53
   constexpr bits_t<T> quarter = static_cast<bits_t<T>>(1) << (B - 2);
-  unsigned quadrant = static_cast<unsigned>(k >> (B - 2));
-  S rem = static_cast<S>(k & (quarter - 1));
-  if (rem >= static_cast<S>(quarter / 2)) {  // centre the remainder: [-1/8, 1/8) of a turn
-    rem -= static_cast<S>(quarter);
-    quadrant += 1;
-  }
+  // Centre the remainder on [-1/8, 1/8) of a turn: when the bit below the quadrant is set, move
+  // to the next quadrant. Integer arithmetic only: no branch on random bits.
+  const bits_t<T> upper_half = (k >> (B - 3)) & 1;
+  const unsigned quadrant = static_cast<unsigned>((k >> (B - 2)) + upper_half);
+  const S rem = static_cast<S>(k & (quarter - 1)) - static_cast<S>(upper_half * quarter);
   // pi/2 / 2^(B-2), rounded once to T; rem has at most B-3 bits, so T(rem) is exact.
   constexpr T step = static_cast<T>(1.57079632679489661923 / static_cast<double>(quarter));
   const T x = static_cast<T>(rem) * step;
   const T x2 = x * x;
   const T s = mul_add(opaque(x * x2), horner(x2, trig_series<T>::sin_c), x);
   const T c = mul_add(x2, horner(x2, trig_series<T>::cos_c), T(1));
-  switch (quadrant & 3u) {
-    case 0: return {s, c};
-    case 1: return {c, -s};
-    case 2: return {-s, -c};
-    default: return {-c, s};
-  }
+  // Quadrant q: (sin, cos) = (s, c), (c, -s), (-s, -c), (-c, s); selected and sign-flipped on bits.
+  using U = bits_t<T>;
+  const U swap = static_cast<U>(0) - static_cast<U>(quadrant & 1u);  // all ones when q is odd
+  constexpr int sign_bit = static_cast<int>(sizeof(U)) * 8 - 1;
+  const U sin_sign = static_cast<U>((quadrant >> 1) & 1u) << sign_bit;        // q = 2, 3
+  const U cos_sign = static_cast<U>(((quadrant + 1) >> 1) & 1u) << sign_bit;  // q = 1, 2
+  const U sin_bits = (bit_cast<U>(c) & swap) | (bit_cast<U>(s) & ~swap);
+  const U cos_bits = (bit_cast<U>(s) & swap) | (bit_cast<U>(c) & ~swap);
+  return {bit_cast<T>(sin_bits ^ sin_sign), bit_cast<T>(cos_bits ^ cos_sign)};
 }
 
 /// e^x in double, for the one-off computations of a plan (truncation masses). Cody & Waite

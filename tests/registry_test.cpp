@@ -34,7 +34,7 @@ TEST_CASE("registry: an initializer set from text fills exactly like the policy 
   init.set("nonlinearity", "relu");
   Eigen::MatrixXf a(12, 18), b(12, 18);
   init.fill(a, nninit::engine(4), nninit::shape{12, 2, 9});
-  nninit::scheme::kaiming_uniform{{}, 0.0, nninit::fan_mode::fan_out, nninit::nonlinearity::relu}(
+  nninit::scheme::kaiming_uniform{{{}, 0.0, nninit::fan_mode::fan_out, nninit::nonlinearity::relu}}(
       b, nninit::engine(4), nninit::shape{12, 2, 9});
   CHECK(a == b);
   CHECK(init.describe(nninit::shape{12, 2, 9}).fan_out == 108);

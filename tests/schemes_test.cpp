@@ -10,15 +10,15 @@ using nninit::shape;
 namespace s = nninit::scheme;
 
 TEST_CASE("xavier and kaiming: std and bound follow PyTorch's arithmetic to the bit") {
-  const auto xu = s::xavier_uniform{{}, 2.5}.describe(shape{8, 4, 3, 3});
+  const auto xu = s::xavier_uniform{{{}, 2.5}}.describe(shape{8, 4, 3, 3});
   CHECK(xu.std == 2.5 * std::sqrt(2.0 / (36.0 + 72.0)));
   CHECK(xu.bound == std::sqrt(3.0) * xu.std);
   CHECK(xu.lo == -xu.bound);
-  const auto kn = s::kaiming_normal{{}, 0.0, nninit::fan_mode::fan_out, nninit::nonlinearity::relu}.describe(shape{64, 3, 3, 3});
+  const auto kn = s::kaiming_normal{{{}, 0.0, nninit::fan_mode::fan_out, nninit::nonlinearity::relu}}.describe(shape{64, 3, 3, 3});
   CHECK(kn.fan_out == 576);
   CHECK(kn.std == std::sqrt(2.0) / std::sqrt(576.0));
   CHECK(kn.gain == std::sqrt(2.0));
-  const auto ku = s::kaiming_uniform{{}, std::sqrt(5.0)}.describe(shape{10, 25});
+  const auto ku = s::kaiming_uniform{{{}, std::sqrt(5.0)}}.describe(shape{10, 25});
   CHECK(ku.bound == doctest::Approx(0.2).epsilon(1e-15));  // the a = sqrt(5) idiom is U(±1/sqrt(fan_in))
   CHECK(s::torch_default{}.describe(shape{10, 25}).bound == ku.bound);
 }
@@ -31,7 +31,7 @@ TEST_CASE("variance_scaling: the hub, named schemes equal their variance_scaling
     CHECK(a.fan_in == b.fan_in);
     CHECK(a.fan_out == b.fan_out);
   };
-  same(s::xavier_uniform{{}, 1.7}.describe(w), s::xavier_uniform{{}, 1.7}.as_variance_scaling().describe(w));
+  same(s::xavier_uniform{{{}, 1.7}}.describe(w), s::xavier_uniform{{{}, 1.7}}.as_variance_scaling().describe(w));
   same(s::xavier_normal{}.describe(w), s::xavier_normal{}.as_variance_scaling().describe(w));
   s::kaiming_uniform ku;
   ku.mode = nninit::fan_mode::fan_out;

@@ -32,9 +32,7 @@ struct dirac : detail::scheme_base<dirac> {
     ctx.check.representable("gain", gain);
     const index g = groups != 1 ? groups : ctx.shape.groups;
     ctx.check.positive_count("groups", g);
-    const std::size_t rank = ctx.shape.dims.size();
-    if (rank < 3 || rank > 5)
-      ctx.check.fail("shape", "3-, 4- or 5-D", detail::number(static_cast<std::int64_t>(rank)) + "-D");
+    ctx.require_rank(3, 5, "3-, 4- or 5-D");
     const index out = ctx.shape.channel_dims().first;
     if (out % g != 0) ctx.check.fail("groups", "a divisor of the " + detail::number(out) + " output channels", detail::number(g));
     plan p{name, ctx.shape, distribution::dirac};

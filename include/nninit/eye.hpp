@@ -22,8 +22,7 @@ struct eye : detail::scheme_base<eye> {
 
   plan make_plan(const detail::context& ctx) const {
     ctx.check.representable("gain", gain);
-    if (ctx.shape.dims.size() != 2)
-      ctx.check.fail("shape", "2-D", detail::number(static_cast<std::int64_t>(ctx.shape.dims.size())) + "-D");
+    ctx.require_rank(2, 2, "2-D");
     plan p{name, ctx.shape, distribution::identity};
     p.gain = p.value = gain;
     return p;

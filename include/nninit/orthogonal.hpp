@@ -58,8 +58,7 @@ struct orthogonal : detail::scheme_base<orthogonal> {
 
   plan make_plan(const detail::context& ctx) const {
     ctx.check.representable("gain", gain);
-    if (ctx.shape.dims.size() < 2)
-      ctx.check.fail("shape", "at least 2-D", detail::number(static_cast<std::int64_t>(ctx.shape.dims.size())) + "-D");
+    ctx.require_rank(2, SIZE_MAX, "at least 2-D");
     plan p{name, ctx.shape, distribution::orthogonal};
     p.gain = p.value = gain;
     return p;
@@ -87,9 +86,7 @@ struct delta_orthogonal : detail::scheme_base<delta_orthogonal> {
 
   plan make_plan(const detail::context& ctx) const {
     ctx.check.representable("gain", gain);
-    const std::size_t rank = ctx.shape.dims.size();
-    if (rank < 3 || rank > 5)
-      ctx.check.fail("shape", "3-, 4- or 5-D", detail::number(static_cast<std::int64_t>(rank)) + "-D");
+    ctx.require_rank(3, 5, "3-, 4- or 5-D");
     const auto [out, in] = ctx.shape.channel_dims();
     if (in > out) ctx.check.fail("in channels", "<= out channels " + detail::number(out), detail::number(in));
     plan p{name, ctx.shape, distribution::delta_orthogonal};

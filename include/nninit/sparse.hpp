@@ -38,8 +38,7 @@ struct sparse : detail::scheme_base<sparse> {
     if (!(sparsity >= 0 && sparsity < 1)) ctx.check.fail("sparsity", "in [0, 1)", sparsity);
     ctx.check.non_negative("std", std);
     ctx.check.representable("std", std);
-    if (ctx.shape.dims.size() != 2)
-      ctx.check.fail("shape", "2-D", detail::number(static_cast<std::int64_t>(ctx.shape.dims.size())) + "-D");
+    ctx.require_rank(2, 2, "2-D");
     plan p{name, ctx.shape, distribution::sparse_normal};
     p.mean = 0;
     p.std = std;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -69,12 +70,16 @@ struct context {
   /// True when nothing will be written: options are still validated, fans are not required.
   bool empty() const { return geom.numel() == 0; }
 
+  /// Requires a rank in [lo, hi]; `rule` names it for the message ("2-D", "3-, 4- or 5-D").
+  void require_rank(std::size_t lo, std::size_t hi, std::string_view rule) const {
+    const std::size_t rank = shape.dims.size();
+    if (rank < lo || rank > hi) check.fail("shape", rule, number(static_cast<std::int64_t>(rank)) + "-D");
+  }
+
   /// The weight's fans; requires >= 2 dimensions, groups dividing the grouped dimension, and
   /// (for a non-empty target) non-zero fans, since every fan-based formula divides by them.
   nninit::fans fans() const {
-    const auto& d = shape.dims;
-    if (d.size() < 2)
-      check.fail("shape", "at least 2-D to define fan_in and fan_out", number(static_cast<std::int64_t>(d.size())) + "-D");
+    require_rank(2, SIZE_MAX, "at least 2-D to define fan_in and fan_out");
     const index grouped = shape.channel_dims().first;  // out (or in, when transposed): the dimension groups divide
     if (grouped % shape.groups != 0)
       check.fail("groups", "a divisor of the grouped dimension " + number(grouped), number(shape.groups));

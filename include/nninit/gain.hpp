@@ -78,7 +78,7 @@ inline double calculate_gain(std::string_view name, double param = 0.01) {
   for (const auto& [f, n] : detail::enum_names<nonlinearity>::table)
     if (n == name) return calculate_gain(f, param);
   detail::checker("calculate_gain", "")
-      .fail("nonlinearity", "one of " + detail::choices_of<nonlinearity>(), "'" + std::string(name) + "'");
+      .fail("nonlinearity", detail::cat("one of ", detail::choices_of<nonlinearity>()), detail::quoted(name));
 }
 
 }  // namespace nninit

@@ -88,7 +88,7 @@ struct delta_orthogonal : detail::scheme_base<delta_orthogonal> {
     ctx.check.representable("gain", gain);
     ctx.require_rank(3, 5, "3-, 4- or 5-D");
     const auto [out, in] = ctx.shape.channel_dims();
-    if (in > out) ctx.check.fail("in channels", "<= out channels " + detail::number(out), detail::number(in));
+    if (in > out) ctx.check.fail("in channels", detail::cat("<= out channels ", detail::number(out)), detail::number(in));
     plan p{name, ctx.shape, distribution::delta_orthogonal};
     p.gain = p.value = gain;
     return p;

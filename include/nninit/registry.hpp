@@ -3,7 +3,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -82,14 +81,15 @@ option_info describe_option(std::string_view name, const M& value, std::string_v
 /// Parses `text` into an option member; on failure throws in the library's message form.
 template <class M>
 void parse_option(const checker& check, std::string_view name, std::string_view text, M& out) {
-  const std::string quoted = "'" + std::string(text) + "'";
+  const std::string quoted = detail::quoted(text);
   const char* end = text.data() + text.size();
   if constexpr (std::is_same_v<M, double>) {
-    // strtod, not from_chars: it also reads "inf", "-inf", "nan", which the scheme then rejects by name.
-    const std::string copy(text);
-    char* stop = nullptr;
-    const double v = std::strtod(copy.c_str(), &stop);
-    if (copy.empty() || stop != copy.c_str() + copy.size()) check.fail(name, "a number", quoted);
+    // from_chars: locale-independent, and reads "inf" and "nan", which the scheme then rejects by name.
+    const std::string_view digits = !text.empty() && text[0] == '+' ? text.substr(1) : text;
+    double v = 0;
+    const auto res = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (digits.empty() || res.ec != std::errc() || res.ptr != digits.data() + digits.size())
+      check.fail(name, "a number", quoted);
     out = v;
   } else if constexpr (std::is_same_v<M, index>) {
     index v = 0;
@@ -102,7 +102,7 @@ void parse_option(const checker& check, std::string_view name, std::string_view 
     else check.fail(name, "true or false", quoted);
   } else {
     const auto v = parse_enum<M>(text);
-    if (!v) check.fail(name, "one of " + choices_of<M>(), quoted);
+    if (!v) check.fail(name, cat("one of ", choices_of<M>()), quoted);
     out = *v;
   }
 }
@@ -133,8 +133,8 @@ class initializer {
     });
     if (!found) {
       std::string names;
-      for (const auto& info : list_schemes()) names += (names.empty() ? "" : ", ") + std::string(info.name);
-      detail::checker("initializer", "").fail("scheme", "one of " + names, "'" + std::string(name) + "'");
+      for (const auto& info : list_schemes()) names.append(names.empty() ? "" : ", ").append(info.name);
+      detail::checker("initializer", "").fail("scheme", detail::cat("one of ", names), detail::quoted(name));
     }
   }
 
@@ -154,12 +154,12 @@ class initializer {
           bool found = false;
           std::string names;
           s.visit_options([&](std::string_view n, auto& member, std::string_view) {
-            names += (names.empty() ? "" : ", ") + std::string(n);
+            names.append(names.empty() ? "" : ", ").append(n);
             if (n == option) detail::parse_option(check, n, value, member), found = true;
           });
           if (!found)
-            check.fail("option", names.empty() ? std::string("absent (this scheme has no options)") : "one of " + names,
-                       "'" + std::string(option) + "'");
+            check.fail("option", names.empty() ? std::string("absent (this scheme has no options)") : detail::cat("one of ", names),
+                       detail::quoted(option));
         },
         scheme_);
   }

@@ -43,9 +43,9 @@ struct torch_default : detail::scheme_base<torch_default> {
 template <class Bias, class Rng>
 void torch_default_bias(Bias&& bias, Rng&& rng, const shape& weight_shape) {
   auto& b = detail::writable(std::forward<Bias>(bias));
-  detail::context ctx = detail::resolve("torch_default", weight_shape, weight_shape.rows(), weight_shape.cols());
+  detail::context ctx = detail::resolve("torch_default", weight_shape);
   if (b.rows() != 1 && b.cols() != 1)
-    ctx.check.fail("bias", "a vector", detail::number(b.rows()) + "x" + detail::number(b.cols()));
+    ctx.check.fail("bias", "a vector", detail::cat(detail::number(b.rows()), "x", detail::number(b.cols())));
   ctx.shape.groups = 1;
   ctx.shape.transposed = false;
   const index fan_in = ctx.fans().in;

@@ -50,7 +50,7 @@ inline void check_truncation_mass(const checker& check, double mean, double std,
   if (alpha + beta > 0) std::swap(alpha, beta), alpha = -alpha, beta = -beta;
   if (!(math::normal_cdf(beta) - math::normal_cdf(alpha) > 0))
     check.fail("[a, b]", "an interval with probability mass under N(mean, std^2)",
-               "[" + number(lo) + ", " + number(hi) + "] for mean " + number(mean) + ", std " + number(std));
+               cat("[", number(lo), ", ", number(hi), "] for mean ", number(mean), ", std ", number(std)));
 }
 }  // namespace detail
 
@@ -92,7 +92,7 @@ struct trunc_normal : detail::scheme_base<trunc_normal> {
     ctx.check.representable("std", std);
     if (std::isnan(a)) ctx.check.fail("a", "a number", a);
     if (std::isnan(b)) ctx.check.fail("b", "a number", b);
-    if (!(a < b)) ctx.check.fail("b", "> a = " + detail::number(a), b);
+    if (!(a < b)) ctx.check.fail("b", detail::cat("> a = ", detail::number(a)), b);
     plan p{name, ctx.shape, distribution::truncated_normal};
     p.mean = mean;
     p.std = std;

@@ -30,7 +30,7 @@ struct uniform : detail::scheme_base<uniform> {
   plan make_plan(const detail::context& ctx) const {
     ctx.check.finite("a", a);
     ctx.check.finite("b", b);
-    if (!(a <= b)) ctx.check.fail("b", ">= a = " + detail::number(a), b);
+    if (!(a <= b)) ctx.check.fail("b", detail::cat(">= a = ", detail::number(a)), b);
     if (!std::isfinite(static_cast<float>(b) - static_cast<float>(a)))
       ctx.check.fail("b - a", "finite in float", b - a);
     plan p{name, ctx.shape, distribution::uniform};

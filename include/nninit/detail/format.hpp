@@ -24,6 +24,18 @@ inline std::string number(double v) {
 
 inline std::string number(std::int64_t v) { return std::to_string(v); }
 
+/// Concatenation by appending. Not `"literal" + std::string`: g++ 12 flags that with a false
+/// -Wrestrict at -O2 (GCC PR 105329), which would break users' -Werror builds.
+template <class... Parts>
+std::string cat(const Parts&... parts) {
+  std::string s;
+  (s.append(std::string_view(parts)), ...);
+  return s;
+}
+
+/// 'text', for messages.
+inline std::string quoted(std::string_view text) { return cat("'", text, "'"); }
+
 /// "100x50", "64x3x3x3", "0" for a 0-d list.
 inline std::string dims_text(const std::vector<std::int64_t>& dims) {
   std::string s;

@@ -32,7 +32,7 @@ struct writes_itself<D, X,
 template <class Derived>
 struct scheme_base {
   /// The plan for a whole weight of shape `s`, without any target.
-  plan describe(const shape& s) const { return self().make_plan(resolve(Derived::name, s, s.rows(), s.cols())); }
+  plan describe(const shape& s) const { return self().make_plan(resolve(Derived::name, s)); }
 
   /// Fills `w` (any writable Eigen dense expression: Matrix, Array, Map, Ref, block) using
   /// `rng` (an nninit::engine, or any standard URBG, which then supplies the seed).

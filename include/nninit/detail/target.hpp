@@ -57,8 +57,8 @@ inline std::string target_text(const shape& s, const geometry& g) {
   const bool whole = g.row0 == 0 && g.col0 == 0 && g.view_rows == (g.row_vector_of_1d ? g.cols : g.rows) &&
                      g.view_cols == (g.row_vector_of_1d ? 1 : g.cols);
   if (whole) return s.text();
-  return number(g.rows) + "x" + number(g.cols) + " block at (" + number(g.row0) + ", " + number(g.col0) + ") of a " +
-         s.text();
+  return cat(number(g.rows), "x", number(g.cols), " block at (", number(g.row0), ", ", number(g.col0), ") of a ",
+             s.text());
 }
 
 /// The validated facts a scheme plans from.
@@ -73,7 +73,7 @@ struct context {
   /// Requires a rank in [lo, hi]; `rule` names it for the message ("2-D", "3-, 4- or 5-D").
   void require_rank(std::size_t lo, std::size_t hi, std::string_view rule) const {
     const std::size_t rank = shape.dims.size();
-    if (rank < lo || rank > hi) check.fail("shape", rule, number(static_cast<std::int64_t>(rank)) + "-D");
+    if (rank < lo || rank > hi) check.fail("shape", rule, cat(number(static_cast<std::int64_t>(rank)), "-D"));
   }
 
   /// The weight's fans; requires >= 2 dimensions, groups dividing the grouped dimension, and
@@ -82,29 +82,34 @@ struct context {
     require_rank(2, SIZE_MAX, "at least 2-D to define fan_in and fan_out");
     const index grouped = shape.channel_dims().first;  // out (or in, when transposed): the dimension groups divide
     if (grouped % shape.groups != 0)
-      check.fail("groups", "a divisor of the grouped dimension " + number(grouped), number(shape.groups));
+      check.fail("groups", cat("a divisor of the grouped dimension ", number(grouped)), number(shape.groups));
     const nninit::fans f = shape.fans();
     if (!empty() && (f.in == 0 || f.out == 0))
-      check.fail("fans", "non-zero", "fan_in " + number(f.in) + " and fan_out " + number(f.out));
+      check.fail("fans", "non-zero", cat("fan_in ", number(f.in), " and fan_out ", number(f.out)));
     return f;
   }
 };
 
-/// Checks the shape (and where the target sits in it) and builds the context of one call.
-/// An empty `s.dims` means the target is the whole weight, (rows, cols).
-inline context resolve(std::string_view scheme, shape s, index rows, index cols) {
-  const bool implicit = s.dims.empty();
-  if (implicit) s.dims = {rows, cols};
-  const bool whole = implicit || (rows == s.rows() && cols == s.cols() && s.row0 == 0 && s.col0 == 0);
-  checker early(scheme, whole ? s.text() : number(rows) + "x" + number(cols) + " block of a " + s.text());
-  // Overflow-safe size checks: every count must stay far below 2^63 and the stream's 2^58 values.
+/// Dimensions >= 0 and at most 2^58 elements, checked before anything multiplies them, so every
+/// later product (rows, cols, logical indices) fits in 64 bits.
+inline void check_dims(std::string_view scheme, const shape& s) {
+  const checker check(scheme, s.text());
   constexpr index limit = index{1} << 58;
   index n = 1;
   for (index d : s.dims) {
-    if (d < 0) early.fail("shape", "made of dimensions >= 0", s.text());
-    if (d != 0 && n > limit / d) early.fail("shape", "at most 2^58 elements", s.text());
+    if (d < 0) check.fail("shape", "made of dimensions >= 0", s.text());
+    if (d != 0 && n > limit / d) check.fail("shape", "at most 2^58 elements", s.text());
     n *= d;
   }
+}
+
+/// Checks the shape (and where the target sits in it) and builds the context of one call.
+/// An empty `s.dims` means the target is the whole weight, (rows, cols).
+inline context resolve(std::string_view scheme, shape s, index rows, index cols) {
+  if (s.dims.empty()) s.dims = {rows, cols};
+  check_dims(scheme, s);
+  const bool whole = rows == s.rows() && cols == s.cols() && s.row0 == 0 && s.col0 == 0;
+  const checker early(scheme, whole ? s.text() : cat(number(rows), "x", number(cols), " block of a ", s.text()));
   if (s.groups < 1) early.fail("groups", ">= 1", number(s.groups));
   geometry g;
   g.rows = rows;
@@ -117,10 +122,16 @@ inline context resolve(std::string_view scheme, shape s, index rows, index cols)
   const index along_rows = g.row_vector_of_1d ? cols : rows;
   const index along_cols = g.row_vector_of_1d ? 1 : cols;
   if (s.row0 < 0 || s.col0 < 0 || s.row0 > g.view_rows - along_rows || s.col0 > g.view_cols - along_cols)
-    early.fail("block", "inside the " + number(g.view_rows) + "x" + number(g.view_cols) + " view of the weight",
-               number(rows) + "x" + number(cols) + " at (" + number(s.row0) + ", " + number(s.col0) + ")");
+    early.fail("block", cat("inside the ", number(g.view_rows), "x", number(g.view_cols), " view of the weight"),
+               cat(number(rows), "x", number(cols), " at (", number(s.row0), ", ", number(s.col0), ")"));
   std::string text = target_text(s, g);
   return context{checker(scheme, std::move(text)), std::move(s), g};
+}
+
+/// The context of a plan for the whole weight (describe), dimensions checked before use.
+inline context resolve(std::string_view scheme, const shape& s) {
+  check_dims(scheme, s);
+  return resolve(scheme, s, s.rows(), s.cols());
 }
 
 }  // namespace nninit::detail

@@ -1,0 +1,837 @@
+// Tests of the `nninit` tool: it runs the built binary (NNINIT_CLI_PATH) in a scratch directory
+// and checks what it prints and writes against the library, to the bit.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+#include <stdlib.h>  // mkdtemp
+#include <sys/wait.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <nninit/nninit.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#ifndef NNINIT_CLI_PATH
+#error "NNINIT_CLI_PATH must name the nninit binary"
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------------------------
+// Running the tool
+
+/// A new empty directory, removed with its contents when the test ends.
+class scratch_dir {
+ public:
+  scratch_dir() {
+    std::string pattern = (fs::temp_directory_path() / "nninit_cli_test_XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
+  ~scratch_dir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+  /// Every entry, hidden ones included (a leftover temporary file would start with '.').
+  std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+ private:
+  fs::path path_;
+};
+
+struct result {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+/// Runs the tool; stdout and stderr are captured in a directory of their own, so the
+/// directories the tool writes to hold only what the tool wrote.
+result run(const std::vector<std::string>& args) {
+  const scratch_dir capture;
+  std::string cmd = shell_quote(NNINIT_CLI_PATH);
+  for (const auto& a : args) cmd.append(" ").append(shell_quote(a));
+  cmd.append(" >").append(shell_quote(capture / "out")).append(" 2>").append(shell_quote(capture / "err"));
+  const int status = std::system(cmd.c_str());
+  result r;
+  r.code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(capture.path() / "out");
+  r.err = slurp(capture.path() / "err");
+  return r;
+}
+
+std::string joined(const std::vector<std::string>& args) {
+  std::string s = "nninit";
+  for (const auto& a : args) s.append(" ").append(a);
+  return s;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A small JSON reader: enough for what the tool prints. Numbers keep their text, so that the
+// test converts them with strtod (correctly rounded) and compares bits.
+
+struct json {
+  enum class kind { null, boolean, number, string, array, object };
+  kind type = kind::null;
+  bool flag = false;
+  std::string text;  // a number's text or a string's value
+  std::vector<json> items;      // an array's items, or an object's values
+  std::vector<std::string> keys;  // an object's keys, one per item (a vector of pairs would need json complete)
+
+  bool is_null() const { return type == kind::null; }
+  const json& operator[](std::string_view key) const {
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (keys[i] == key) return items[i];
+    throw std::runtime_error("missing key " + std::string(key));
+  }
+  double number() const {
+    if (type != kind::number) throw std::runtime_error("not a number: " + text);
+    return std::strtod(text.c_str(), nullptr);
+  }
+  std::int64_t integer() const {
+    if (type != kind::number) throw std::runtime_error("not a number");
+    return std::stoll(text);
+  }
+};
+
+class json_reader {
+ public:
+  explicit json_reader(std::string_view text) : s_(text) {}
+  json document() {
+    json v = value();
+    space();
+    if (i_ != s_.size()) fail("trailing text");
+    return v;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& why) const {
+    throw std::runtime_error("JSON: " + why + " at " + std::to_string(i_));
+  }
+  void space() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_;
+  }
+  bool eat(char c) {
+    space();
+    if (i_ < s_.size() && s_[i_] == c) return ++i_, true;
+    return false;
+  }
+  void expect(char c) {
+    if (!eat(c)) fail(std::string("expected ") + c);
+  }
+  bool word(std::string_view w) {
+    if (s_.substr(i_, w.size()) != w) return false;
+    i_ += w.size();
+    return true;
+  }
+  json value() {
+    space();
+    if (i_ >= s_.size()) fail("unexpected end");
+    json v;
+    const char c = s_[i_];
+    if (c == '{') {
+      ++i_;
+      v.type = json::kind::object;
+      if (eat('}')) return v;
+      do {
+        space();
+        v.keys.push_back(string());
+        expect(':');
+        v.items.push_back(value());
+      } while (eat(','));
+      expect('}');
+    } else if (c == '[') {
+      ++i_;
+      v.type = json::kind::array;
+      if (eat(']')) return v;
+      do v.items.push_back(value());
+      while (eat(','));
+      expect(']');
+    } else if (c == '"') {
+      v.type = json::kind::string;
+      v.text = string();
+    } else if (word("null")) {
+      v.type = json::kind::null;
+    } else if (word("true")) {
+      v.type = json::kind::boolean, v.flag = true;
+    } else if (word("false")) {
+      v.type = json::kind::boolean, v.flag = false;
+    } else {
+      v.type = json::kind::number;
+      v.text = number();
+    }
+    return v;
+  }
+  std::string string() {
+    if (i_ >= s_.size() || s_[i_] != '"') fail("expected a string");
+    ++i_;
+    std::string out;
+    while (true) {
+      if (i_ >= s_.size()) fail("unterminated string");
+      const char c = s_[i_++];
+      if (c == '"') return out;
+      if (static_cast<unsigned char>(c) < 0x20) fail("control character in a string");
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
+      if (i_ >= s_.size()) fail("unterminated escape");
+      const char e = s_[i_++];
+      switch (e) {
+        case '"': case '\\': case '/': out += e; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          if (i_ + 4 > s_.size()) fail("short \\u escape");
+          const unsigned cp = static_cast<unsigned>(std::stoul(std::string(s_.substr(i_, 4)), nullptr, 16));
+          i_ += 4;
+          if (cp < 0x80) {
+            out += static_cast<char>(cp);
+          } else if (cp < 0x800) {
+            out += static_cast<char>(0xC0 | (cp >> 6));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+          } else {
+            out += static_cast<char>(0xE0 | (cp >> 12));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+          }
+          break;
+        }
+        default: fail("bad escape");
+      }
+    }
+  }
+  /// JSON's number grammar, strictly: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+  std::string number() {
+    const std::size_t start = i_;
+    const auto digits = [&] {
+      const std::size_t from = i_;
+      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+      return i_ - from;
+    };
+    if (i_ < s_.size() && s_[i_] == '-') ++i_;
+    if (i_ < s_.size() && s_[i_] == '0') ++i_;
+    else if (digits() == 0) fail("bad number");
+    if (i_ < s_.size() && s_[i_] == '.') {
+      ++i_;
+      if (digits() == 0) fail("bad fraction");
+    }
+    if (i_ < s_.size() && (s_[i_] == 'e' || s_[i_] == 'E')) {
+      ++i_;
+      if (i_ < s_.size() && (s_[i_] == '+' || s_[i_] == '-')) ++i_;
+      if (digits() == 0) fail("bad exponent");
+    }
+    return std::string(s_.substr(start, i_ - start));
+  }
+
+  std::string_view s_;
+  std::size_t i_ = 0;
+};
+
+json parse_json(const std::string& text) { return json_reader(text).document(); }
+
+// ---------------------------------------------------------------------------------------------
+// A small .npy reader (format 1.0, as the tool writes it), checking the header as it goes.
+
+struct npy {
+  std::string descr;
+  bool fortran_order = true;
+  std::vector<std::int64_t> shape;
+  std::string data;  // the raw little-endian bytes
+};
+
+npy read_npy(const std::string& path) {
+  const std::string bytes = slurp(path);
+  REQUIRE(bytes.size() >= 10);
+  REQUIRE(bytes.compare(0, 6, std::string("\x93NUMPY", 6)) == 0);
+  CHECK(bytes[6] == '\x01');
+  CHECK(bytes[7] == '\x00');
+  const std::size_t header_len =
+      static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+  REQUIRE(bytes.size() >= 10 + header_len);
+  CHECK((10 + header_len) % 64 == 0);  // data aligned as NumPy writes it
+  const std::string header = bytes.substr(10, header_len);
+  CHECK(header.back() == '\n');
+  CHECK(header.front() == '{');
+
+  npy f;
+  const auto after = [&](const std::string& key) {
+    const auto at = header.find("'" + key + "': ");
+    REQUIRE(at != std::string::npos);
+    return at + key.size() + 4;
+  };
+  std::size_t at = after("descr");
+  REQUIRE(header[at] == '\'');
+  f.descr = header.substr(at + 1, header.find('\'', at + 1) - at - 1);
+  at = after("fortran_order");
+  if (header.compare(at, 5, "False") == 0) f.fortran_order = false;
+  else CHECK(header.compare(at, 4, "True") == 0);
+  at = after("shape");
+  REQUIRE(header[at] == '(');
+  const std::string tuple = header.substr(at + 1, header.find(')', at) - at - 1);
+  std::istringstream in(tuple);
+  for (std::string item; std::getline(in, item, ',');)
+    if (item.find_first_not_of(' ') != std::string::npos) f.shape.push_back(std::stoll(item));
+  if (f.shape.size() == 1) CHECK(tuple.back() == ',');  // (n,) is a tuple, (n) is not
+  f.data = bytes.substr(10 + header_len);
+  return f;
+}
+
+/// The values of an npy's data, as the bit patterns of T (read little-endian).
+template <class T>
+std::vector<std::uint64_t> npy_bits(const npy& f) {
+  std::vector<std::uint64_t> out(f.data.size() / sizeof(T));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    std::uint64_t v = 0;
+    for (std::size_t b = 0; b < sizeof(T); ++b)
+      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(f.data[i * sizeof(T) + b])) << (8 * b);
+    out[i] = v;
+  }
+  return out;
+}
+
+template <class T>
+std::uint64_t bits_of(T v) {
+  if constexpr (sizeof(T) == 4) return std::bit_cast<std::uint32_t>(v);
+  else return std::bit_cast<std::uint64_t>(v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same computations through the library.
+
+using options = std::vector<std::pair<std::string, std::string>>;
+
+struct weight_spec {
+  std::string scheme;
+  std::vector<nninit::index> dims;
+  options sets;
+  nninit::layout order = nninit::layout::out_in;
+  nninit::index groups = 1;
+  bool transposed = false;
+
+  nninit::shape shape() const {
+    nninit::shape s(dims);
+    s.order = order;
+    s.groups = groups;
+    s.transposed = transposed;
+    return s;
+  }
+  nninit::initializer initializer() const {
+    nninit::initializer init(scheme);
+    for (const auto& [k, v] : sets) init.set(k, v);
+    return init;
+  }
+  /// The tool's arguments for this weight (after the subcommand).
+  std::vector<std::string> args() const {
+    std::string dims_text;
+    for (std::size_t i = 0; i < dims.size(); ++i) dims_text.append(i ? "," : "").append(std::to_string(dims[i]));
+    std::vector<std::string> a{scheme, "--shape", dims_text};
+    for (const auto& [k, v] : sets) a.insert(a.end(), {"--set", k + "=" + v});
+    if (order == nninit::layout::in_out) a.insert(a.end(), {"--layout", "in_out"});
+    if (groups != 1) a.insert(a.end(), {"--groups", std::to_string(groups)});
+    if (transposed) a.push_back("--transposed");
+    return a;
+  }
+  std::string name() const { return joined(args()); }
+};
+
+/// The library's fill of rows x cols of the view at (row0, col0), as bit patterns.
+template <class T>
+std::vector<std::uint64_t> library_bits(const weight_spec& w, std::uint64_t seed, std::uint64_t stream,
+                                        nninit::index row0, nninit::index col0, nninit::index rows,
+                                        nninit::index cols) {
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m(rows, cols);
+  nninit::shape s = w.shape();
+  s.at(row0, col0);
+  w.initializer().fill(m, nninit::engine(seed, stream), s);
+  std::vector<std::uint64_t> out;
+  for (Eigen::Index i = 0; i < m.size(); ++i) out.push_back(bits_of(m.data()[i]));
+  return out;
+}
+
+template <class T>
+std::vector<std::uint64_t> library_bits(const weight_spec& w, std::uint64_t seed, std::uint64_t stream) {
+  const nninit::shape s = w.shape();
+  return library_bits<T>(w, seed, stream, 0, 0, s.rows(), s.cols());
+}
+
+/// A spread of schemes, layouts and ranks.
+std::vector<weight_spec> fill_cases() {
+  using nninit::layout;
+  return {
+      {"kaiming_normal", {64, 3, 3, 3}, {}},
+      {"kaiming_uniform", {16, 4, 3, 3}, {{"mode", "fan_out"}}, layout::out_in, 2, true},
+      {"xavier_uniform", {30, 20}, {{"gain", "2"}}},
+      {"trunc_normal", {7, 9}, {{"std", "0.02"}, {"bounds", "std_units"}}},
+      {"variance_scaling", {3, 3, 8, 16}, {{"mode", "fan_avg"}, {"distribution", "uniform"}}, layout::in_out},
+      {"he_normal", {40, 10}, {}},
+      {"uniform", {17}, {{"a", "-3"}, {"b", "5"}}},
+      {"normal", {5, 6}, {{"mean", "1"}, {"std", "0.5"}}},
+      {"sparse", {30, 20}, {{"sparsity", "0.25"}}},
+      {"orthogonal", {12, 20}, {{"gain", "0.5"}}},
+      {"delta_orthogonal", {8, 4, 3, 3}, {}},
+      {"eye", {5, 7}, {}},
+      {"dirac", {8, 4, 3, 3}, {}, layout::out_in, 2},
+      {"constant", {4, 4}, {{"val", "0.25"}}},
+      {"torch_default", {10, 6}, {}},
+  };
+}
+
+}  // namespace
+
+// =============================================================================================
+
+TEST_CASE("cli: list names every scheme of the registry with its reference") {
+  const result r = run({"list"});
+  REQUIRE(r.code == 0);
+  CHECK(r.err.empty());
+  const auto lines = lines_of(r.out);
+  for (const auto& s : nninit::list_schemes()) {
+    INFO(s.name);
+    const bool named = std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+      return l.rfind(std::string(s.name) + " ", 0) == 0;
+    });
+    CHECK(named);
+    CHECK(r.out.find(std::string(s.reference)) != std::string::npos);
+    for (const auto& o : s.options) CHECK(r.out.find(o.name + "=") != std::string::npos);
+  }
+}
+
+TEST_CASE("cli: list --json matches the registry option by option") {
+  const result r = run({"list", "--json"});
+  REQUIRE(r.code == 0);
+  CHECK(r.err.empty());
+  json doc;
+  REQUIRE_NOTHROW(doc = parse_json(r.out));
+  REQUIRE(doc.type == json::kind::array);
+  const auto schemes = nninit::list_schemes();
+  REQUIRE(doc.items.size() == schemes.size());
+  for (std::size_t i = 0; i < schemes.size(); ++i) {
+    const auto& s = schemes[i];
+    const json& j = doc.items[i];
+    INFO(s.name);
+    CHECK(j["name"].text == s.name);
+    CHECK(j["reference"].text == s.reference);
+    CHECK(j["random"].flag == s.is_random);
+    REQUIRE(j["options"].items.size() == s.options.size());
+    for (std::size_t k = 0; k < s.options.size(); ++k) {
+      const auto& o = s.options[k];
+      const json& jo = j["options"].items[k];
+      INFO(o.name);
+      CHECK(jo["name"].text == o.name);
+      CHECK(jo["type"].text == o.type);
+      CHECK(jo["doc"].text == o.doc);
+      std::string choices;
+      for (const auto& c : jo["choices"].items) choices += (choices.empty() ? "" : ", ") + c.text;
+      CHECK(choices == o.choices);
+      const json& d = jo["default"];
+      if (o.type == "number" && o.default_value == "nan") {
+        CHECK(d.is_null());
+        CHECK(jo["required"].flag);
+      } else if (o.type == "number") {
+        CHECK(bits_of(d.number()) == bits_of(std::strtod(o.default_value.c_str(), nullptr)));
+        CHECK_FALSE(jo["required"].flag);
+      } else if (o.type == "integer") {
+        CHECK(std::to_string(d.integer()) == o.default_value);
+      } else if (o.type == "bool") {
+        CHECK(d.type == json::kind::boolean);
+        CHECK((d.flag ? "true" : "false") == o.default_value);
+      } else {
+        CHECK(d.text == o.default_value);
+      }
+    }
+  }
+}
+
+namespace {
+
+/// Checks one JSON plan field against the library's double: null exactly when NaN, else the same bits.
+void check_real(const json& plan, const char* key, double expected) {
+  INFO(std::string(key));
+  const json& v = plan[key];
+  if (std::isnan(expected)) {
+    CHECK(v.is_null());
+  } else {
+    REQUIRE(v.type == json::kind::number);
+    CHECK(bits_of(v.number()) == bits_of(expected));
+  }
+}
+/// Fans and counts: null exactly when -1 (does not apply).
+void check_count(const json& plan, const char* key, nninit::index expected) {
+  INFO(std::string(key));
+  const json& v = plan[key];
+  if (expected < 0) CHECK(v.is_null());
+  else CHECK(v.integer() == expected);
+}
+
+}  // namespace
+
+TEST_CASE("cli: describe --json equals initializer::describe to the bit") {
+  using nninit::layout;
+  std::vector<weight_spec> cases = fill_cases();
+  cases.push_back({"kaiming_normal", {64, 3, 3, 3}, {{"mode", "fan_out"}}});
+  cases.push_back({"kaiming_normal", {64, 3, 3, 3}, {{"mode", "fan_out"}, {"nonlinearity", "tanh"}}});
+  cases.push_back({"trunc_normal", {10, 5}, {{"a", "-inf"}, {"b", "0.5"}}});  // lo = -inf
+  cases.push_back({"uniform", {3, 3}, {{"a", "-0"}, {"b", "0"}}});           // lo = -0: the sign survives
+  cases.push_back({"xavier_normal", {3, 3, 8, 16}, {{"gain", "0.1"}}, layout::in_out, 1, false});
+  cases.push_back({"dirac", {6, 4, 3, 3}, {{"groups", "3"}, {"gain", "2.5"}}});
+  cases.push_back({"sparse", {100, 50}, {{"sparsity", "0.3"}, {"std", "0.1"}}});
+
+  for (const auto& w : cases) {
+    INFO(w.name());
+    std::vector<std::string> args{"describe"};
+    for (const auto& a : w.args()) args.push_back(a);
+    args.push_back("--json");
+    const result r = run(args);
+    REQUIRE(r.code == 0);
+    CHECK(r.err.empty());
+    json j;
+    REQUIRE_NOTHROW(j = parse_json(r.out));
+    const nninit::plan p = w.initializer().describe(w.shape());
+
+    CHECK(j["scheme"].text == p.scheme);
+    REQUIRE(j["shape"].items.size() == p.shape.dims.size());
+    for (std::size_t i = 0; i < p.shape.dims.size(); ++i) CHECK(j["shape"].items[i].integer() == p.shape.dims[i]);
+    CHECK(j["layout"].text == nninit::detail::name_of(p.shape.order));
+    CHECK(j["shape_groups"].integer() == p.shape.groups);
+    CHECK(j["transposed"].flag == p.shape.transposed);
+    CHECK(j["distribution"].text == nninit::detail::name_of(p.dist));
+    check_count(j, "fan_in", p.fan_in);
+    check_count(j, "fan_out", p.fan_out);
+    check_real(j, "gain", p.gain);
+    check_real(j, "mean", p.mean);
+    check_real(j, "std", p.std);
+    check_real(j, "bound", p.bound);
+    check_real(j, "lo", p.lo);
+    check_real(j, "hi", p.hi);
+    check_real(j, "value", p.value);
+    check_real(j, "output_std", p.output_std);
+    CHECK(j["groups"].integer() == p.groups);
+    check_count(j, "zeros_per_column", p.zeros_per_column);
+  }
+
+  SUBCASE("kaiming_normal on 64x3x3x3 with mode fan_out has PyTorch's fans and std") {
+    const result r = run({"describe", "kaiming_normal", "--shape", "64,3,3,3", "--set", "mode=fan_out", "--json"});
+    REQUIRE(r.code == 0);
+    const json j = parse_json(r.out);
+    CHECK(j["fan_in"].integer() == 27);
+    CHECK(j["fan_out"].integer() == 576);
+    CHECK(bits_of(j["std"].number()) == bits_of(std::sqrt(2.0) / std::sqrt(576.0)));
+    CHECK(j["distribution"].text == "normal");
+    CHECK(j["bound"].is_null());
+  }
+}
+
+TEST_CASE("cli: describe prints one key: value line per plan field") {
+  const result r = run({"describe", "kaiming_normal", "--shape", "64,3,3,3", "--set", "mode=fan_out"});
+  REQUIRE(r.code == 0);
+  CHECK(r.err.empty());
+  std::map<std::string, std::string> fields;
+  for (const auto& line : lines_of(r.out)) {
+    const auto at = line.find(": ");
+    REQUIRE(at != std::string::npos);
+    fields[line.substr(0, at)] = line.substr(at + 2);
+  }
+  const nninit::plan p = weight_spec{"kaiming_normal", {64, 3, 3, 3}, {{"mode", "fan_out"}}}.initializer().describe(
+      nninit::shape{64, 3, 3, 3});
+  CHECK(fields["scheme"] == "kaiming_normal");
+  CHECK(fields["shape"] == "64x3x3x3");
+  CHECK(fields["distribution"] == "normal");
+  CHECK(fields["fan_in"] == "27");
+  CHECK(fields["fan_out"] == "576");
+  CHECK(fields["std"] == nninit::detail::number(p.std));
+  CHECK(fields["gain"] == nninit::detail::number(p.gain));
+  CHECK(fields["bound"] == "null");
+  CHECK(fields["zeros_per_column"] == "null");
+  for (const char* key : {"mean", "lo", "hi", "value", "output_std", "groups"}) CHECK(fields.count(key) == 1);
+}
+
+namespace {
+
+/// Fills through the tool and checks the file against the library's fill of the whole weight.
+template <class T>
+void check_full_fill(const weight_spec& w, std::uint64_t seed, std::uint64_t stream) {
+  INFO(w.name() << " seed " << seed << " stream " << stream);
+  const scratch_dir dir;
+  const std::string out = dir / "w.npy";
+  std::vector<std::string> args{"fill"};
+  for (const auto& a : w.args()) args.push_back(a);
+  args.insert(args.end(), {"--seed", std::to_string(seed), "--stream", std::to_string(stream), "--out", out});
+  if (sizeof(T) == 8) args.insert(args.end(), {"--dtype", "float64"});
+  const result r = run(args);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.err.empty());
+  CHECK(dir.entries() == std::vector<std::string>{"w.npy"});
+  const npy f = read_npy(out);
+  CHECK(f.descr == (sizeof(T) == 4 ? "<f4" : "<f8"));
+  CHECK_FALSE(f.fortran_order);
+  CHECK(f.shape == std::vector<std::int64_t>(w.dims.begin(), w.dims.end()));
+  const auto expected = library_bits<T>(w, seed, stream);
+  REQUIRE(f.data.size() == expected.size() * sizeof(T));
+  CHECK(npy_bits<T>(f) == expected);
+}
+
+}  // namespace
+
+TEST_CASE("cli: fill writes a float32 npy equal to the library fill bit for bit") {
+  for (const auto& w : fill_cases()) check_full_fill<float>(w, 42, 0);
+  check_full_fill<float>({"kaiming_normal", {64, 3, 3, 3}, {}}, 18446744073709551615ULL, 7);
+}
+
+TEST_CASE("cli: fill --dtype float64 writes an f8 npy equal to the library fill bit for bit") {
+  for (const auto& w : fill_cases()) check_full_fill<double>(w, 3, 11);
+}
+
+TEST_CASE("cli: fill --block writes the same block as the full fill bit for bit") {
+  struct block_case {
+    weight_spec w;
+    nninit::index row0, col0, rows, cols;
+  };
+  const std::vector<block_case> cases = {
+      {{"kaiming_normal", {64, 3, 3, 3}, {}}, 8, 3, 10, 5},
+      {{"kaiming_normal", {64, 3, 3, 3}, {}}, 0, 0, 64, 27},  // the whole view
+      {{"trunc_normal", {33, 17}, {{"std", "0.02"}}}, 31, 16, 2, 1},
+      {{"sparse", {40, 30}, {{"sparsity", "0.5"}}}, 5, 7, 20, 9},
+      {{"orthogonal", {12, 20}, {}}, 3, 4, 5, 6},
+      {{"variance_scaling", {3, 3, 8, 16}, {}, nninit::layout::in_out}, 10, 3, 30, 7},
+      {{"dirac", {8, 4, 3, 3}, {}}, 2, 5, 4, 20},
+      {{"uniform", {17}, {}}, 5, 0, 9, 1},
+  };
+  for (const auto& c : cases) {
+    for (const bool f64 : {false, true}) {
+      const std::string dtype = f64 ? "float64" : "float32";
+      const std::string block = std::to_string(c.row0) + "," + std::to_string(c.col0) + "," + std::to_string(c.rows) +
+                                "," + std::to_string(c.cols);
+      INFO(c.w.name() << " --block " << block << " --dtype " << dtype);
+      const scratch_dir dir;
+      std::vector<std::string> common{"fill"};
+      for (const auto& a : c.w.args()) common.push_back(a);
+      common.insert(common.end(), {"--seed", "5", "--stream", "2", "--dtype", dtype});
+      auto whole_args = common;
+      whole_args.insert(whole_args.end(), {"--out", dir / "whole.npy"});
+      auto block_args = common;
+      block_args.insert(block_args.end(), {"--block", block, "--out", dir / "block.npy"});
+      REQUIRE(run(whole_args).code == 0);
+      const result r = run(block_args);
+      INFO(r.err);
+      REQUIRE(r.code == 0);
+
+      const npy whole = read_npy(dir / "whole.npy");
+      const npy part = read_npy(dir / "block.npy");
+      CHECK(part.shape == std::vector<std::int64_t>{c.rows, c.cols});
+      const nninit::shape s = c.w.shape();
+      const auto whole_bits = f64 ? npy_bits<double>(whole) : npy_bits<float>(whole);
+      const auto part_bits = f64 ? npy_bits<double>(part) : npy_bits<float>(part);
+      REQUIRE(part_bits.size() == static_cast<std::size_t>(c.rows * c.cols));
+      std::vector<std::uint64_t> expected;
+      for (nninit::index r0 = 0; r0 < c.rows; ++r0)
+        for (nninit::index c0 = 0; c0 < c.cols; ++c0)
+          expected.push_back(whole_bits[static_cast<std::size_t>((c.row0 + r0) * s.cols() + c.col0 + c0)]);
+      CHECK(part_bits == expected);
+      // And the library's own block fill agrees.
+      CHECK(part_bits == (f64 ? library_bits<double>(c.w, 5, 2, c.row0, c.col0, c.rows, c.cols)
+                              : library_bits<float>(c.w, 5, 2, c.row0, c.col0, c.rows, c.cols)));
+    }
+  }
+}
+
+TEST_CASE("cli: fill prints a one-line summary and replaces an existing file") {
+  const scratch_dir dir;
+  const std::string out = dir / "w.npy";
+  { std::ofstream(out) << "old contents"; }
+  const result r = run({"fill", "kaiming_normal", "--shape", "64,3,3,3", "--seed", "42", "--out", out});
+  REQUIRE(r.code == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out == "wrote " + out + ": float32 64x3x3x3, kaiming_normal, seed 42, stream 0\n");
+  CHECK(dir.entries() == std::vector<std::string>{"w.npy"});
+  CHECK(read_npy(out).shape == std::vector<std::int64_t>{64, 3, 3, 3});
+
+  const result b = run({"fill", "kaiming_normal", "--shape", "64,3,3,3", "--block", "8,3,10,5", "--dtype", "float64",
+                        "--stream", "9", "--out", out});
+  REQUIRE(b.code == 0);
+  CHECK(b.out == "wrote " + out + ": float64 10x5 block at (8, 3) of a 64x3x3x3, kaiming_normal, seed 0, stream 9\n");
+}
+
+TEST_CASE("cli: seed and stream select the values and default to 0") {
+  const scratch_dir dir;
+  const auto fill = [&](const std::string& name, std::vector<std::string> extra) {
+    std::vector<std::string> args{"fill", "normal", "--shape", "8,8", "--out", dir / name};
+    args.insert(args.end(), extra.begin(), extra.end());
+    REQUIRE(run(args).code == 0);
+    return read_npy(dir / name).data;
+  };
+  const std::string defaults = fill("a.npy", {});
+  CHECK(defaults == fill("b.npy", {"--seed", "0", "--stream", "0"}));
+  CHECK(defaults != fill("c.npy", {"--seed", "1"}));
+  CHECK(defaults != fill("d.npy", {"--stream", "1"}));
+  CHECK(npy_bits<float>(read_npy(dir / "a.npy")) == library_bits<float>({"normal", {8, 8}, {}}, 0, 0));
+}
+
+TEST_CASE("cli: bad input exits with 2 and one nninit:: line and writes nothing") {
+  struct bad {
+    std::vector<std::string> args;  // "OUT" stands for the output path
+    std::string needle;             // the argument the message must name
+  };
+  const std::vector<bad> cases = {
+      {{"fill", "no_such_scheme", "--shape", "3,4", "--out", "OUT"}, "scheme"},
+      {{"fill", "kaiming_normal", "--shape", "3,4", "--set", "no_such_option=1", "--out", "OUT"}, "option"},
+      {{"fill", "uniform", "--shape", "3,,4", "--out", "OUT"}, "shape"},
+      {{"fill", "uniform", "--shape", "a,b", "--out", "OUT"}, "shape"},
+      {{"fill", "uniform", "--shape", "3,4,", "--out", "OUT"}, "shape"},
+      {{"fill", "uniform", "--shape", "", "--out", "OUT"}, "shape"},
+      {{"fill", "uniform", "--shape", "3,0", "--out", "OUT"}, "shape"},
+      {{"fill", "uniform", "--shape=-3,4", "--out", "OUT"}, "shape"},
+      {{"fill", "uniform", "--shape", "99999999999999999999,2", "--out", "OUT"}, "shape"},
+      {{"fill", "uniform", "--shape", "1099511627776,1099511627776", "--out", "OUT"}, "shape"},
+      {{"fill", "sparse", "--shape", "100,50", "--set", "sparsity=1.5", "--out", "OUT"}, "sparsity"},
+      {{"fill", "sparse", "--shape", "100,50", "--out", "OUT"}, "sparsity"},
+      {{"fill", "sparse", "--shape", "100,50", "--set", "sparsity=abc", "--out", "OUT"}, "sparsity"},
+      {{"fill", "kaiming_normal", "--shape", "10,5", "--set", "mode=sideways", "--out", "OUT"}, "mode"},
+      {{"fill", "xavier_uniform", "--shape", "10,5", "--set", "gain=nan", "--out", "OUT"}, "gain"},
+      {{"fill", "normal", "--shape", "10,5", "--set", "std=inf", "--out", "OUT"}, "std"},
+      {{"fill", "constant", "--shape", "10,5", "--set", "val=1e39", "--out", "OUT"}, "val"},
+      {{"fill", "eye", "--shape", "3,4,5", "--out", "OUT"}, "shape"},
+      {{"fill", "kaiming_normal", "--shape", "10", "--out", "OUT"}, "shape"},
+      {{"fill", "dirac", "--shape", "4,4", "--out", "OUT"}, "shape"},
+      {{"fill", "kaiming_normal", "--shape", "10,5", "--groups", "3", "--out", "OUT"}, "groups"},
+      {{"fill", "kaiming_normal", "--shape", "10,5", "--groups", "0", "--out", "OUT"}, "groups"},
+      {{"fill", "uniform", "--shape", "10,5", "--block", "8,0,3,5", "--out", "OUT"}, "block"},
+      {{"fill", "uniform", "--shape", "10,5", "--block", "0,4,1,2", "--out", "OUT"}, "block"},
+      {{"fill", "uniform", "--shape", "10,5", "--block", "0,0,0,5", "--out", "OUT"}, "block"},
+      {{"fill", "uniform", "--shape", "10,5", "--block", "1,2,3", "--out", "OUT"}, "block"},
+      {{"fill", "uniform", "--shape", "10,5", "--dtype", "float16", "--out", "OUT"}, "dtype"},
+      {{"fill", "uniform", "--shape", "10,5", "--layout", "nchw", "--out", "OUT"}, "layout"},
+      {{"fill", "uniform", "--shape", "10,5", "--seed", "abc", "--out", "OUT"}, "seed"},
+      {{"fill", "uniform", "--shape", "10,5", "--seed=-1", "--out", "OUT"}, "seed"},
+      {{"fill", "uniform", "--shape", "10,5", "--stream", "18446744073709551616", "--out", "OUT"}, "stream"},
+      {{"fill", "uniform", "--shape", "10,5", "--set", "a", "--out", "OUT"}, "set"},
+      {{"fill", "uniform", "--shape", "10,5", "--no-such-flag", "--out", "OUT"}, "--no-such-flag"},
+      {{"fill", "uniform", "extra", "--shape", "10,5", "--out", "OUT"}, "extra"},
+      {{"fill", "uniform", "--out", "OUT", "--shape"}, "--shape"},
+      {{"fill", "uniform", "--shape", "10,5"}, "out"},
+      {{"fill", "--shape", "10,5", "--out", "OUT"}, "scheme"},
+      {{"fill", "uniform", "--out", "OUT"}, "shape"},
+      {{"describe", "sparse", "--shape", "100,50", "--set", "sparsity=1.5"}, "sparsity"},
+      {{"describe", "kaiming_normal", "--shape", "3,,4"}, "shape"},
+      {{"describe", "kaiming_normal", "--shape", "10,5", "--set", "mode"}, "set"},
+      {{"describe", "kaiming_normal", "--shape", "10,5", "--dtype", "float32"}, "--dtype"},
+      {{"list", "--bogus"}, "--bogus"},
+      {{"no_such_command"}, "no_such_command"},
+      {{}, "command"},
+  };
+  for (const auto& c : cases) {
+    const scratch_dir dir;
+    std::vector<std::string> args = c.args;
+    for (auto& a : args)
+      if (a == "OUT") a = dir / "o.npy";
+    INFO(joined(args));
+    const result r = run(args);
+    INFO("stderr: " << r.err);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.rfind("nninit::", 0) == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(r.err.back() == '\n');
+    CHECK(r.err.find(c.needle) != std::string::npos);
+    CHECK(dir.entries().empty());  // no output file and no temporary file
+  }
+
+  SUBCASE("the library's own message passes through unchanged") {
+    const scratch_dir dir;
+    const result r = run({"fill", "sparse", "--shape", "100,50", "--set", "sparsity=1.5", "--out", dir / "o.npy"});
+    CHECK(r.code == 2);
+    CHECK(r.err == "nninit::sparse: sparsity must be in [0, 1), got 1.5, for a 100x50 target\n");
+    const result s = run({"fill", "uniform", "--shape", "3,,4", "--out", dir / "o.npy"});
+    CHECK(s.err == "nninit::fill: shape must be positive integers separated by commas, got '3,,4'\n");
+  }
+}
+
+TEST_CASE("cli: a failed fill leaves an existing output file untouched") {
+  const scratch_dir dir;
+  const std::string out = dir / "w.npy";
+  { std::ofstream(out) << "old contents"; }
+  const result r = run({"fill", "sparse", "--shape", "100,50", "--set", "sparsity=1.5", "--out", out});
+  CHECK(r.code == 2);
+  CHECK(slurp(out) == "old contents");
+  CHECK(dir.entries() == std::vector<std::string>{"w.npy"});
+}
+
+TEST_CASE("cli: an unwritable output path exits with 1 or 2 and leaves no temporary file") {
+  const scratch_dir dir;
+  SUBCASE("a missing directory is a system error: exit 1") {
+    const result r = run({"fill", "uniform", "--shape", "4,4", "--out", dir / "missing/w.npy"});
+    CHECK(r.code == 1);
+    CHECK(r.err.rfind("nninit::fill: out must be", 0) == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(dir.entries().empty());
+  }
+  SUBCASE("a directory is not a file path: exit 2") {
+    fs::create_directory(dir.path() / "sub");
+    const result r = run({"fill", "uniform", "--shape", "4,4", "--out", dir / "sub"});
+    CHECK(r.code == 2);
+    CHECK(r.err.rfind("nninit::fill: out must be", 0) == 0);
+    CHECK(dir.entries() == std::vector<std::string>{"sub"});
+    CHECK(fs::is_empty(dir.path() / "sub"));
+  }
+}
+
+TEST_CASE("cli: --help and --version exit with 0") {
+  const result version = run({"--version"});
+  CHECK(version.code == 0);
+  CHECK(version.out == std::string(NNINIT_VERSION_STRING) + "\n");
+  const result help = run({"--help"});
+  CHECK(help.code == 0);
+  for (const char* command : {"list", "describe", "fill"}) CHECK(help.out.find(command) != std::string::npos);
+  const result fill_help = run({"fill", "--help"});
+  CHECK(fill_help.code == 0);
+  for (const char* option : {"--shape", "--set", "--seed", "--stream", "--dtype", "--block", "--out", "--layout",
+                             "--groups", "--transposed"})
+    CHECK(fill_help.out.find(option) != std::string::npos);
+  CHECK(run({"describe", "-h"}).code == 0);
+}

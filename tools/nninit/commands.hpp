@@ -1,0 +1,20 @@
+// nninit tool: the subcommands, one file each (list.cpp, describe.cpp, fill.cpp). Each setup
+// function adds its subcommand to the app, with a callback that runs it once parsed.
+#pragma once
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace nninit_cli {
+
+/// `nninit list [--json]`: every scheme with its options, defaults and reference.
+void setup_list(CLI::App& app);
+
+/// `nninit describe SCHEME --shape ... [--json]`: the plan of a fill, without filling.
+void setup_describe(CLI::App& app);
+
+/// `nninit fill SCHEME --shape ... --out FILE.npy`: fills the weight (or a block of it) into a .npy file.
+void setup_fill(CLI::App& app);
+
+}  // namespace nninit_cli

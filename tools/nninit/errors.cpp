@@ -1,0 +1,79 @@
+// nninit tool: error messages (see errors.hpp).
+#include "errors.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nninit/error.hpp>
+#include <string>
+#include <system_error>
+
+namespace nninit_cli {
+
+namespace {
+
+std::string message(std::string_view command, std::string_view argument, std::string_view rule,
+                    std::string_view got) {
+  std::string m = "nninit::";
+  m.append(command).append(": ").append(argument).append(" must be ").append(rule).append(", got ").append(got);
+  return m;
+}
+
+/// CLI11 messages may span lines; the tool promises one.
+std::string one_line(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  for (char& c : text)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  return text;
+}
+
+/// What follows the first ": " of a CLI11 message ("The following argument was not expected: --x").
+std::string after_colon(const std::string& text) {
+  const auto at = text.find(": ");
+  return at == std::string::npos ? text : text.substr(at + 2);
+}
+
+std::string command_names(const CLI::App& app) {
+  std::string names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  return names;
+}
+
+}  // namespace
+
+void fail(std::string_view command, std::string_view argument, std::string_view rule, std::string_view got) {
+  throw nninit::init_error(message(command, argument, rule, got));
+}
+
+void fail_io(std::string_view command, std::string_view argument, std::string_view rule, std::string_view got,
+             int code) {
+  // system_error appends ": <reason>" to what() itself.
+  throw std::system_error(code, std::generic_category(), message(command, argument, rule, got));
+}
+
+std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+std::string parse_error_line(const CLI::App& app, const CLI::ParseError& e, int argc, const char* const* argv) {
+  // The subcommand the error belongs to, when one was recognised before it.
+  std::string command = "cli";
+  for (const CLI::App* sub : app.get_subcommands()) command = sub->get_name();
+  const std::string what = one_line(e.what());
+
+  // By type, not get_name(): CLI11 names some errors after the app that raised them.
+  if (command == "cli" && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+    // No subcommand: either none was given or the first word is not one.
+    const std::string got = argc > 1 ? in_quotes(argv[1]) : std::string("nothing");
+    return message("cli", "command", "one of " + command_names(app) + " (see nninit --help)", got);
+  }
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+    const std::string where = command == "cli" ? std::string("nninit") : "nninit " + command;
+    return message(command, "arguments", "options of " + where + " (see --help)", in_quotes(after_colon(what)));
+  }
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) != nullptr)
+    return message(command, "each option", "given its value", what);
+  if (dynamic_cast<const CLI::ConversionError*>(&e) != nullptr ||
+      dynamic_cast<const CLI::ValidationError*>(&e) != nullptr)
+    return message(command, "each value", "valid", what);
+  return message(command, "the command line", "valid (see --help)", what);
+}
+
+}  // namespace nninit_cli

@@ -1,0 +1,62 @@
+// nninit tool: writing a .npy file (NumPy format 1.0), atomically.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace nninit_cli {
+
+/// The NumPy dtype of a scalar type, little-endian: "<f4", "<f8".
+template <class T>
+constexpr std::string_view npy_descr() {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "nninit tool: float or double only");
+  return std::is_same_v<T, float> ? "<f4" : "<f8";
+}
+
+/// Everything a .npy file holds before its data: the magic string, version 1.0, the header
+/// length (16 bits, little-endian) and the header, a Python dict literal
+///   {'descr': '<f4', 'fortran_order': False, 'shape': (64, 3, 3, 3), }
+/// padded with spaces and ended with '\n' so that the data starts at a multiple of 64 bytes.
+/// Throws init_error (as `command`) when the header would not fit in format 1.0.
+std::string npy_preamble(std::string_view command, std::string_view descr, const std::vector<std::int64_t>& shape);
+
+/// Bytes to write, not owned.
+struct byte_span {
+  const char* data;
+  std::size_t size;
+};
+
+/// Writes `parts` one after the other to `path`, atomically: into a new temporary file in the
+/// same directory, which is flushed to disk (fsync), closed and then renamed over `path`. On
+/// any error the temporary file is removed, `path` is left as it was, and std::system_error
+/// (or init_error, when `path` cannot name a file) is thrown in the tool's message form.
+void write_file_atomically(std::string_view command, const std::string& path, const std::vector<byte_span>& parts);
+
+/// Writes `count` values (C order, logical shape `shape`) as a .npy file at `path`, atomically.
+template <class T>
+void write_npy(std::string_view command, const std::string& path, const std::vector<std::int64_t>& shape,
+               const T* values, std::size_t count) {
+  const std::string preamble = npy_preamble(command, npy_descr<T>(), shape);
+  const std::size_t bytes = count * sizeof(T);
+  if constexpr (std::endian::native == std::endian::little) {
+    const char* raw = reinterpret_cast<const char*>(values);
+    write_file_atomically(command, path, {{preamble.data(), preamble.size()}, {raw, bytes}});
+  } else {
+    // .npy data is little-endian as the header says: swap each value's bytes on other hosts.
+    std::vector<char> swapped(bytes);
+    for (std::size_t i = 0; i < count; ++i) {
+      char one[sizeof(T)];
+      std::memcpy(one, values + i, sizeof(T));
+      for (std::size_t b = 0; b < sizeof(T); ++b) swapped[i * sizeof(T) + b] = one[sizeof(T) - 1 - b];
+    }
+    write_file_atomically(command, path, {{preamble.data(), preamble.size()}, {swapped.data(), swapped.size()}});
+  }
+}
+
+}  // namespace nninit_cli

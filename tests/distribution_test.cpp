@@ -71,6 +71,12 @@ TEST_CASE_TEMPLATE("trunc_normal: PyTorch convention (absolute bounds, pre-trunc
   test::check_variance(m, plan.output_std);
   const double d = test::ks_statistic(v, [](double x) { return truncated_cdf(x, 0.5, 1.0, -1.0, 2.0); });
   CHECK(d < test::ks_critical(v.size()));
+  // Tail mass: standardised, the bounds are alpha = -1.5 and beta = 1.5; the count above x = 1.25
+  // (z = 0.75) is binomial with p = (Phi(1.5) - Phi(0.75)) / (Phi(1.5) - Phi(-1.5)).
+  const double p_tail = (test::phi(1.5) - test::phi(0.75)) / (test::phi(1.5) - test::phi(-1.5)), n = static_cast<double>(v.size());
+  double above = 0;
+  for (double x : v) above += x > 1.25;
+  CHECK(std::fabs(above - n * p_tail) <= test::z_bound * std::sqrt(n * p_tail * (1 - p_tail)));
   // The default standard case: the truncated std of N(0,1) on [-2, 2] is 0.8796256610342398.
   CHECK(nninit::scheme::trunc_normal{}.describe(nninit::shape{2, 2}).output_std ==
         doctest::Approx(0.87962566103423978).epsilon(1e-10));

@@ -45,6 +45,11 @@ struct geometry {
   bool row_vector_of_1d = false;
 
   index numel() const { return rows * cols; }
+  /// True when the target is the whole weight rather than a block of it.
+  bool whole() const {
+    return row0 == 0 && col0 == 0 && view_rows == (row_vector_of_1d ? cols : rows) &&
+           view_cols == (row_vector_of_1d ? 1 : cols);
+  }
   /// Logical index of the first element of target row r; the row's indices are contiguous.
   index row_base(index r) const { return row_vector_of_1d ? row0 : (row0 + r) * view_cols + col0; }
   /// View coordinates of target element (r, c).
@@ -54,9 +59,7 @@ struct geometry {
 
 /// "100x50", or "10x50 block at (20, 0) of a 100x50" when the target is part of a larger weight.
 inline std::string target_text(const shape& s, const geometry& g) {
-  const bool whole = g.row0 == 0 && g.col0 == 0 && g.view_rows == (g.row_vector_of_1d ? g.cols : g.rows) &&
-                     g.view_cols == (g.row_vector_of_1d ? 1 : g.cols);
-  if (whole) return s.text();
+  if (g.whole()) return s.text();
   return cat(number(g.rows), "x", number(g.cols), " block at (", number(g.row0), ", ", number(g.col0), ") of a ",
              s.text());
 }
@@ -103,14 +106,8 @@ inline void check_dims(std::string_view scheme, const shape& s) {
   }
 }
 
-/// Checks the shape (and where the target sits in it) and builds the context of one call.
-/// An empty `s.dims` means the target is the whole weight, (rows, cols).
-inline context resolve(std::string_view scheme, shape s, index rows, index cols) {
-  if (s.dims.empty()) s.dims = {rows, cols};
-  check_dims(scheme, s);
-  const bool whole = rows == s.rows() && cols == s.cols() && s.row0 == 0 && s.col0 == 0;
-  const checker early(scheme, whole ? s.text() : cat(number(rows), "x", number(cols), " block of a ", s.text()));
-  if (s.groups < 1) early.fail("groups", ">= 1", number(s.groups));
+/// Places a (rows x cols) target in the weight of shape `s`, whose dims are already checked.
+inline context place(std::string_view scheme, shape s, index rows, index cols) {
   geometry g;
   g.rows = rows;
   g.cols = cols;
@@ -119,6 +116,9 @@ inline context resolve(std::string_view scheme, shape s, index rows, index cols)
   g.row0 = s.row0;
   g.col0 = s.col0;
   g.row_vector_of_1d = s.dims.size() == 1 && rows == 1 && cols != 1;
+  // Until the block is known to fit, messages name the target without its position.
+  const checker early(scheme, g.whole() ? s.text() : cat(number(rows), "x", number(cols), " block of a ", s.text()));
+  if (s.groups < 1) early.fail("groups", ">= 1", number(s.groups));
   const index along_rows = g.row_vector_of_1d ? cols : rows;
   const index along_cols = g.row_vector_of_1d ? 1 : cols;
   if (s.row0 < 0 || s.col0 < 0 || s.row0 > g.view_rows - along_rows || s.col0 > g.view_cols - along_cols)
@@ -128,10 +128,18 @@ inline context resolve(std::string_view scheme, shape s, index rows, index cols)
   return context{checker(scheme, std::move(text)), std::move(s), g};
 }
 
+/// Checks the shape (and where the target sits in it) and builds the context of one call.
+/// An empty `s.dims` means the target is the whole weight, (rows, cols).
+inline context resolve(std::string_view scheme, shape s, index rows, index cols) {
+  if (s.dims.empty()) s.dims = {rows, cols};
+  check_dims(scheme, s);
+  return place(scheme, std::move(s), rows, cols);
+}
+
 /// The context of a plan for the whole weight (describe), dimensions checked before use.
 inline context resolve(std::string_view scheme, const shape& s) {
   check_dims(scheme, s);
-  return resolve(scheme, s, s.rows(), s.cols());
+  return place(scheme, s, s.rows(), s.cols());
 }
 
 }  // namespace nninit::detail

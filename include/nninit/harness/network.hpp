@@ -1,0 +1,99 @@
+// nninit harness: what every model of the harness exposes, so that initialization, the
+// signal-propagation statistics and training are written once for all of them.
+//
+// Data layout: a batch is a matrix with one example per column (features x batch), so a layer
+// is z = W x + b with W in PyTorch's (out, in) layout, exactly the matrix the library fills.
+// Images are flattened channel-major (C, H, W), as PyTorch's NCHW is per example.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../shape.hpp"
+
+namespace nninit::harness {
+
+template <class T>
+using matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+
+/// Where a parameter sits in the network. Network-level schemes (Fixup, IDInit's zero last
+/// branch layer, ...) assign scales by role; a plain scheme treats every weight alike.
+enum class layer_role {
+  input,          ///< first layer (stem): from the data to the hidden width
+  hidden,         ///< a layer of a plain stack
+  branch_first,   ///< first layer of a residual branch
+  branch_middle,  ///< a layer strictly inside a residual branch
+  branch_last,    ///< last layer of a residual branch (Fixup and IDInit zero it)
+  shortcut,       ///< a projection on a skip connection (1x1 conv of a downsampling block)
+  classifier,     ///< the readout to the classes
+};
+
+/// What a parameter is, for initialization.
+enum class parameter_kind {
+  weight,      ///< a matrix in the library's (out, in*k) view, filled by the chosen scheme
+  bias,        ///< a vector added after a weight; zero, or PyTorch's default for torch_default
+  scalar_bias, ///< a Fixup-style scalar bias; zero
+  multiplier,  ///< a scalar multiplier of a residual branch; one
+};
+
+/// One parameter: its value, the gradient the last backward pass left, and what it is.
+template <class T>
+struct parameter {
+  std::string name;            ///< "block3.fc2.weight"
+  matrix<T>* value = nullptr;  ///< owned by the network
+  matrix<T>* grad = nullptr;   ///< same size as value
+  parameter_kind kind = parameter_kind::weight;
+  layer_role role = layer_role::hidden;
+  nninit::shape shape;  ///< logical shape of a weight ((out, in) or (out, in, kh, kw)); of the
+                        ///< weight a bias belongs to, for a bias
+  index block = -1;     ///< residual block (0-based) for branch parameters, else -1
+};
+
+/// A point of the network where statistics are taken: the pre-activation of a layer (what
+/// enters the nonlinearity) and, after a backward pass, the gradient of the loss with respect
+/// to it. For a conv layer the matrix is channels x (positions * batch); statistics are over all
+/// entries either way.
+template <class T>
+struct probe {
+  std::string name;  ///< "fc3", "block7.fc2", "stage2.block1.conv1"
+  const matrix<T>* pre_activation = nullptr;
+  const matrix<T>* gradient = nullptr;  ///< d loss / d pre_activation; valid after backward
+};
+
+/// The residual structure, for network-level schemes (Fixup's L and m).
+struct residual_structure {
+  index branches = 0;             ///< number of residual branches (0: not residual)
+  index layers_per_branch = 0;    ///< weight layers on each branch (m)
+};
+
+/// A model of the harness. `forward` keeps what `backward` needs; `backward` must follow the
+/// `forward` of the same batch.
+template <class T>
+class network {
+ public:
+  virtual ~network() = default;
+  network() = default;
+  network(const network&) = delete;  // parameters and probes point into the object
+  network& operator=(const network&) = delete;
+
+  virtual index input_size() const = 0;
+  virtual index output_size() const = 0;
+
+  /// The output for a batch x (input_size x batch).
+  virtual const matrix<T>& forward(const matrix<T>& x) = 0;
+  /// Given d loss / d output (output_size x batch), sets every parameter's grad and returns
+  /// d loss / d input.
+  virtual matrix<T> backward(const matrix<T>& grad_output) = 0;
+
+  /// Every parameter, in a fixed order (the order streams are forked in).
+  virtual std::vector<parameter<T>> parameters() = 0;
+  /// Every probe, input to output.
+  virtual std::vector<probe<T>> probes() const = 0;
+  virtual residual_structure structure() const { return {}; }
+  /// One line: "mlp depth 50, width 512, relu, no bias".
+  virtual std::string summary() const = 0;
+};
+
+}  // namespace nninit::harness

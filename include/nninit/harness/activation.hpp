@@ -70,10 +70,10 @@ struct activation {
            k == activation_kind::gaussian;
   }
 
-  std::string_view name() const { return detail::name_of(kind); }
+  std::string_view name() const { return nninit::detail::name_of(kind); }
   /// "relu", "leaky_relu:0.2", "sine:30": the text `parse` reads back.
   std::string text() const {
-    return has_param(kind) ? detail::cat(name(), ":", detail::number(param)) : std::string(name());
+    return has_param(kind) ? nninit::detail::cat(name(), ":", nninit::detail::number(param)) : std::string(name());
   }
 
   /// f(x).
@@ -147,22 +147,22 @@ struct activation {
   /// "relu", "leaky_relu:0.2", "sine:30", "gaussian:0.5" (the parameter must be finite and,
   /// for sine and gaussian, positive). Throws init_error naming the valid names.
   static activation parse(std::string_view text) {
-    const detail::checker check("activation", "");
+    const nninit::detail::checker check("activation", "");
     const auto colon = text.find(':');
     const std::string_view name = text.substr(0, colon);
-    const auto kind = detail::parse_enum<activation_kind>(name);
-    if (!kind) check.fail("name", detail::cat("one of ", detail::choices_of<activation_kind>()), detail::quoted(name));
+    const auto kind = nninit::detail::parse_enum<activation_kind>(name);
+    if (!kind) check.fail("name", nninit::detail::cat("one of ", nninit::detail::choices_of<activation_kind>()), nninit::detail::quoted(name));
     activation a(*kind);
     if (colon == std::string_view::npos) return a;
     const std::string_view rest = text.substr(colon + 1);
-    if (!has_param(*kind)) check.fail(detail::cat(name, " parameter"), "absent (it takes none)", detail::quoted(rest));
+    if (!has_param(*kind)) check.fail(nninit::detail::cat(name, " parameter"), "absent (it takes none)", nninit::detail::quoted(rest));
     double v = 0;
     const auto res = std::from_chars(rest.data(), rest.data() + rest.size(), v);
     if (rest.empty() || res.ec != std::errc() || res.ptr != rest.data() + rest.size())
-      check.fail(detail::cat(name, " parameter"), "a number", detail::quoted(rest));
-    if (!std::isfinite(v)) check.fail(detail::cat(name, " parameter"), "finite", v);
+      check.fail(nninit::detail::cat(name, " parameter"), "a number", nninit::detail::quoted(rest));
+    if (!std::isfinite(v)) check.fail(nninit::detail::cat(name, " parameter"), "finite", v);
     if ((*kind == activation_kind::sine || *kind == activation_kind::gaussian) && !(v > 0))
-      check.fail(detail::cat(name, " parameter"), "positive", v);
+      check.fail(nninit::detail::cat(name, " parameter"), "positive", v);
     a.param = v;
     return a;
   }

@@ -1,0 +1,42 @@
+// nninit harness: initialize every parameter of a harness network through the library.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "../registry.hpp"
+#include "../torch_default.hpp"
+#include "network.hpp"
+
+namespace nninit::harness {
+
+/// Fills every weight of `net` with `scheme` at the weight's logical shape (so conv weights get
+/// conv fans), parameter i from the stream `base.fork(i)`; biases are zero (PyTorch's
+/// U(+-1/sqrt(fan_in)) when the scheme is torch_default, which is the whole of nn.Linear's
+/// default), scalar biases zero and branch multipliers one.
+///
+/// Every weight's plan is made before anything is written, so a scheme that does not fit the
+/// network (dirac on a linear layer, eye on a conv) throws init_error and leaves the network
+/// as it was.
+template <class T>
+void initialize(network<T>& net, const initializer& scheme, const engine& base) {
+  auto params = net.parameters();
+  for (const auto& p : params)
+    if (p.kind == parameter_kind::weight) (void)scheme.describe(p.shape);
+  const bool torch_bias = scheme.name() == scheme::torch_default::name;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    auto& p = params[i];
+    const engine eng = base.fork(static_cast<std::uint64_t>(i));
+    switch (p.kind) {
+      case parameter_kind::weight: scheme.fill(*p.value, eng, p.shape); break;
+      case parameter_kind::bias:
+        if (torch_bias) torch_default_bias(*p.value, eng, p.shape);
+        else p.value->setZero();
+        break;
+      case parameter_kind::scalar_bias: p.value->setZero(); break;
+      case parameter_kind::multiplier: p.value->setOnes(); break;
+    }
+  }
+}
+
+}  // namespace nninit::harness

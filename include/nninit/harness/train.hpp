@@ -1,0 +1,191 @@
+// nninit harness: mini-batch SGD with momentum on softmax cross-entropy, manual backprop.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+#include "../detail/format.hpp"
+#include "../engine.hpp"
+#include "../uniform.hpp"
+#include "network.hpp"
+
+namespace nninit::harness {
+
+/// PyTorch's torch.optim.SGD conventions: v = momentum * v + (g + weight_decay * w); w -= lr * v.
+struct train_options {
+  index epochs = 1;
+  index batch = 128;
+  double learning_rate = 0.05;
+  double momentum = 0.9;
+  double weight_decay = 0;
+  index loss_window = 50;   ///< steps averaged into one point of the training-loss curve
+  index max_samples = 0;    ///< use only the first N training examples (0: all)
+};
+
+struct epoch_result {
+  index epoch = 0;
+  double train_loss = 0;     ///< mean over the epoch's steps
+  double test_loss = 0;
+  double test_accuracy = 0;  ///< in [0, 1]
+};
+
+struct loss_point {
+  index step = 0;  ///< last step of the window, 1-based
+  double loss = 0; ///< mean over the window
+};
+
+struct train_result {
+  std::vector<epoch_result> epochs;
+  std::vector<loss_point> curve;
+  double seconds = 0;
+  bool diverged = false;  ///< the loss became NaN or inf; training stopped there
+  index steps = 0;
+};
+
+namespace detail {
+
+/// Mean cross-entropy of softmax(logits) against labels; fills the gradient when asked, and
+/// counts correct argmax predictions.
+template <class T>
+double softmax_cross_entropy(const matrix<T>& logits, const int* labels, matrix<T>* grad, index* correct) {
+  double loss = 0;
+  const auto n = logits.cols();
+  if (grad) grad->resize(logits.rows(), n);
+  for (Eigen::Index c = 0; c < n; ++c) {
+    Eigen::Index best = 0;
+    const double top = static_cast<double>(logits.col(c).maxCoeff(&best));
+    double z = 0;
+    for (Eigen::Index r = 0; r < logits.rows(); ++r) z += std::exp(static_cast<double>(logits(r, c)) - top);
+    loss += std::log(z) + top - static_cast<double>(logits(labels[c], c));
+    if (correct && best == labels[c]) ++*correct;
+    if (grad) {
+      for (Eigen::Index r = 0; r < logits.rows(); ++r)
+        (*grad)(r, c) = static_cast<T>(std::exp(static_cast<double>(logits(r, c)) - top) / z / static_cast<double>(n));
+      (*grad)(labels[c], c) -= static_cast<T>(1.0 / static_cast<double>(n));
+    }
+  }
+  return loss / static_cast<double>(n);
+}
+
+/// A permutation of 0..n-1 that depends only on (eng, n): Fisher-Yates with counter-based draws.
+inline std::vector<index> permutation(index n, const engine& eng) {
+  std::vector<index> p(static_cast<std::size_t>(n));
+  std::iota(p.begin(), p.end(), index{0});
+  if (n < 2) return p;
+  Eigen::VectorXd u(n);
+  nninit::uniform(u, eng);
+  for (index i = n - 1; i > 0; --i) {
+    const auto j = std::min(static_cast<index>(u(i) * static_cast<double>(i + 1)), i);
+    std::swap(p[static_cast<std::size_t>(i)], p[static_cast<std::size_t>(j)]);
+  }
+  return p;
+}
+
+}  // namespace detail
+
+/// Loss and accuracy of `net` on a labelled set, in batches.
+template <class T>
+epoch_result evaluate(network<T>& net, const matrix<float>& x, const Eigen::VectorXi& y, index batch = 1000) {
+  epoch_result r;
+  index correct = 0;
+  double loss = 0;
+  for (index start = 0; start < x.cols(); start += batch) {
+    const index n = std::min(batch, static_cast<index>(x.cols()) - start);
+    const matrix<T> xb = x.middleCols(start, n).template cast<T>();
+    loss += detail::softmax_cross_entropy<T>(net.forward(xb), y.data() + start, nullptr, &correct) * static_cast<double>(n);
+  }
+  r.test_loss = loss / static_cast<double>(x.cols());
+  r.test_accuracy = static_cast<double>(correct) / static_cast<double>(x.cols());
+  return r;
+}
+
+/// Trains an initialized network (outputs = classes) on (train_x, train_y), one example per
+/// column, and evaluates on (test_x, test_y) after every epoch. Batches are drawn without
+/// replacement in an order that depends only on `eng` and the epoch. `progress(step, steps)`
+/// is called after every step when given.
+template <class T>
+train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::VectorXi& train_y,
+                   const matrix<float>& test_x, const Eigen::VectorXi& test_y, const train_options& opt,
+                   const engine& eng, const std::function<void(index, index)>& progress = {}) {
+  const nninit::detail::checker check("train", "");
+  if (opt.epochs < 1) check.fail("epochs", ">= 1", nninit::detail::number(opt.epochs));
+  if (opt.batch < 1) check.fail("batch", ">= 1", nninit::detail::number(opt.batch));
+  if (!(opt.learning_rate > 0) || !std::isfinite(opt.learning_rate)) check.fail("learning_rate", "finite and > 0", opt.learning_rate);
+  if (!(opt.momentum >= 0 && opt.momentum < 1)) check.fail("momentum", "in [0, 1)", opt.momentum);
+  if (!(opt.weight_decay >= 0) || !std::isfinite(opt.weight_decay)) check.fail("weight_decay", "finite and >= 0", opt.weight_decay);
+  if (opt.loss_window < 1) check.fail("loss_window", ">= 1", nninit::detail::number(opt.loss_window));
+  if (train_x.rows() != net.input_size() || test_x.rows() != net.input_size())
+    check.fail("data features", nninit::detail::cat("the network's ", nninit::detail::number(net.input_size()), " inputs"),
+               nninit::detail::number(static_cast<index>(train_x.rows())));
+  if (train_x.cols() != train_y.size() || test_x.cols() != test_y.size() || train_x.cols() == 0 || test_x.cols() == 0)
+    check.fail("data", "non-empty, one label per example", "a mismatch");
+  for (const Eigen::VectorXi* labels : {&train_y, &test_y})
+    if (labels->size() && (labels->minCoeff() < 0 || labels->maxCoeff() >= net.output_size()))
+      check.fail("labels", nninit::detail::cat("in [0, ", nninit::detail::number(net.output_size()), ")"), "a label outside");
+
+  const auto started = std::chrono::steady_clock::now();
+  train_result result;
+  auto params = net.parameters();
+  std::vector<matrix<T>> velocity;
+  for (const auto& p : params) velocity.push_back(matrix<T>::Zero(p.value->rows(), p.value->cols()));
+
+  const index n = opt.max_samples > 0 ? std::min<index>(opt.max_samples, train_x.cols()) : train_x.cols();
+  const index steps_per_epoch = (n + opt.batch - 1) / opt.batch;
+  const index total_steps = steps_per_epoch * opt.epochs;
+  matrix<T> xb, grad;
+  std::vector<int> yb;
+  double window_sum = 0;
+  index window_count = 0;
+  for (index epoch = 1; epoch <= opt.epochs && !result.diverged; ++epoch) {
+    const auto order = detail::permutation(n, eng.fork(static_cast<std::uint64_t>(epoch)));
+    double epoch_loss = 0;
+    index epoch_steps = 0;
+    for (index start = 0; start < n; start += opt.batch) {
+      const index m = std::min(opt.batch, n - start);
+      xb.resize(train_x.rows(), m);
+      yb.resize(static_cast<std::size_t>(m));
+      for (index j = 0; j < m; ++j) {
+        const index src = order[static_cast<std::size_t>(start + j)];
+        xb.col(j) = train_x.col(src).template cast<T>();
+        yb[static_cast<std::size_t>(j)] = train_y(src);
+      }
+      const double loss = detail::softmax_cross_entropy<T>(net.forward(xb), yb.data(), &grad, nullptr);
+      ++result.steps;
+      if (!std::isfinite(loss)) {
+        result.diverged = true;
+        break;
+      }
+      net.backward(grad);
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        matrix<T>& v = velocity[i];
+        if (opt.weight_decay > 0) v = static_cast<T>(opt.momentum) * v + *params[i].grad + static_cast<T>(opt.weight_decay) * *params[i].value;
+        else v = static_cast<T>(opt.momentum) * v + *params[i].grad;
+        *params[i].value -= static_cast<T>(opt.learning_rate) * v;
+      }
+      epoch_loss += loss, ++epoch_steps;
+      window_sum += loss, ++window_count;
+      if (window_count == opt.loss_window) {
+        result.curve.push_back({result.steps, window_sum / static_cast<double>(window_count)});
+        window_sum = 0, window_count = 0;
+      }
+      if (progress) progress(result.steps, total_steps);
+    }
+    if (result.diverged) break;
+    epoch_result e = evaluate(net, test_x, test_y);
+    e.epoch = epoch;
+    e.train_loss = epoch_loss / static_cast<double>(std::max<index>(epoch_steps, 1));
+    result.epochs.push_back(e);
+  }
+  if (window_count > 0 && !result.diverged)
+    result.curve.push_back({result.steps, window_sum / static_cast<double>(window_count)});
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace nninit::harness

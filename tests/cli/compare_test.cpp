@@ -1,0 +1,142 @@
+// Tests of `nninit compare`: the table, the JSON and the report of small, fast configurations;
+// byte-stable outputs whatever the thread count; overflow reported as null; bad input.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "tool_test_util.hpp"
+
+using namespace cli_test;
+
+namespace {
+
+/// A configuration small enough to run in a second: two activations, three schemes, a short
+/// training run on the synthetic task.
+std::vector<std::string> small(std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"compare", "--depth", "6", "--width", "24", "--batch", "32", "--activation",
+                                   "relu,tanh", "--schemes", "xavier_normal,kaiming_normal,orthogonal:gain=1.5",
+                                   "--train", "synthetic", "--train-width", "16", "--train-samples", "600",
+                                   "--train-batch", "50"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+}  // namespace
+
+TEST_CASE("compare: the table names every run, and the JSON holds every layer, the Jacobian and training") {
+  const scratch_dir dir;
+  const result r = run(small({"--json", dir / "c.json", "--seeds", "2"}));
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  CHECK(r.out.find("nninit compare: mlp depth 6, width 24, relu") == 0);
+  CHECK(r.out.find("synthetic task") != std::string::npos);  // said clearly
+  CHECK(r.out.find("orthogonal:gain=1.5") != std::string::npos);
+  CHECK(r.out.find("command: nninit compare --depth 6") != std::string::npos);
+
+  const json doc = parse_json(slurp(dir / "c.json"));
+  CHECK(doc["config"]["seeds"].integer() == 2);
+  const json& runs = doc["runs"];
+  REQUIRE(runs.items.size() == 6);
+  for (const json& run : runs.items) {
+    CHECK(run["finite"].flag);
+    REQUIRE(run["layers"].items.size() == 6);
+    CHECK(run["layers"].items[0]["forward_ratio"].number() == 1);
+    CHECK(run["jacobian"]["computed"].flag);
+    CHECK(run["jacobian"]["singular_values"].items.size() == 24);
+    CHECK(run["weights"].items.size() == 6);
+  }
+  CHECK(runs.items[2]["options"]["gain"].text == "1.5");
+  // Training runs under the first activation only.
+  const json& train = runs.items[1]["train"];
+  CHECK(train["synthetic"].flag);
+  REQUIRE(train["epochs"].items.size() == 1);
+  const double acc = train["epochs"].items[0]["test_accuracy"].number();
+  CHECK(acc > 0.1);  // better than chance on a learnable task
+  CHECK(acc <= 1);
+  CHECK(train["loss_curve"].items.size() == 1);  // 12 steps, one window of 50
+  CHECK_THROWS(runs.items[3]["train"]);
+}
+
+TEST_CASE("compare: the report and the JSON are byte-stable and do not depend on the thread count") {
+  const scratch_dir dir;
+  const result a = run(small({"--report", dir / "a.html", "--threads", "1"}));
+  const result b = run(small({"--report", dir / "b.html", "--threads", "3"}));
+  REQUIRE_MESSAGE(a.code == 0, a.err);
+  REQUIRE_MESSAGE(b.code == 0, b.err);
+  const std::string ha = slurp(dir / "a.html"), hb = slurp(dir / "b.html");
+  // The command differs (the file name and --threads); everything else is identical.
+  const auto without_command = [](std::string html) {
+    const auto pre = html.find("nninit compare --depth");
+    const auto end = html.find('<', pre);
+    return html.erase(pre, end - pre);
+  };
+  CHECK(without_command(ha) == without_command(hb));
+  CHECK(ha.find("<svg") != std::string::npos);
+  CHECK(ha.find("<script") == std::string::npos);
+  CHECK(ha.find("forward variance") != std::string::npos);
+  CHECK(ha.find("training loss") != std::string::npos);
+  CHECK(dir.entries() == std::vector<std::string>{"a.html", "b.html"});
+}
+
+TEST_CASE("compare: a residual MLP of 100 blocks under kaiming_normal explodes, in the table and the JSON") {
+  const scratch_dir dir;
+  const result r = run({"compare", "--arch", "resmlp", "--depth", "100", "--width", "32", "--batch", "16", "--activation",
+                        "relu", "--schemes", "kaiming_normal", "--train", "none", "--json", dir / "r.json"});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  CHECK(r.out.find("signal and gradient explode") != std::string::npos);
+  const json doc = parse_json(slurp(dir / "r.json"));
+  const json& layers = doc["runs"].items[0]["layers"];
+  REQUIRE(layers.items.size() == 200);
+  CHECK(layers.items.back()["forward_ratio"].number() > 1e20);
+}
+
+TEST_CASE("compare: an overflowing signal is null in the JSON, flagged, and named in the table") {
+  const scratch_dir dir;
+  const result r = run({"compare", "--depth", "120", "--width", "8", "--batch", "8", "--activation", "linear",
+                        "--schemes", "normal:std=100", "--train", "none", "--json", dir / "o.json"});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  CHECK(r.out.find("overflow at fc") != std::string::npos);
+  const std::string text = slurp(dir / "o.json");
+  CHECK(text.find("NaN") == std::string::npos);
+  CHECK(text.find("inf") == std::string::npos);
+  const json run0 = parse_json(text)["runs"].items[0];
+  CHECK_FALSE(run0["finite"].flag);
+  CHECK(run0["first_non_finite"].text.rfind("fc", 0) == 0);
+  CHECK(run0["layers"].items.back()["forward_var"].is_null());
+  CHECK(run0["layers"].items[0]["forward_var"].number() > 0);
+  CHECK_FALSE(run0["jacobian"]["computed"].flag);
+}
+
+TEST_CASE("compare: bad input exits with 2, one nninit:: line, and writes no file") {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--arch", "transformer"}, "nninit::compare: arch must be one of mlp, resmlp, resnet, got 'transformer'"},
+      {{"--depth", "0"}, "nninit::compare: depth must be an integer in [1, 10000], got 0"},
+      {{"--width", "0"}, "nninit::compare: width must be an integer in [1, 65536], got 0"},
+      {{"--schemes", "kaiming_gaussian"}, "nninit::initializer: scheme must be one of constant"},
+      {{"--activation", "swish"}, "nninit::activation: name must be one of linear"},
+      {{"--schemes", "dirac"}, "nninit::dirac:"},
+      {{"--schemes", "xavier_normal:gain"}, "nninit::compare: schemes must be SCHEME[:OPTION=VALUE]..."},
+      {{"--schemes", "xavier_normal:gian=2"}, "nninit::xavier_normal: option must be one of gain, got 'gian'"},
+      {{"--set", "he_normal.mode=fan_out"}, "nninit::compare: set must be for a scheme in --schemes"},
+      {{"--schemes", "kaiming_normal", "--set", "kaiming_normal.mode=fan_sideways"}, "nninit::kaiming_normal: mode must be one of"},
+      {{"--seeds", "0"}, "nninit::compare: seeds must be an integer in [1, 1000], got 0"},
+      {{"--lr", "nan"}, "nninit::compare: lr must be in (0, 100], got nan"},
+      {{"--seed", "-1"}, "nninit::compare: seed must be an integer in [0, 2^64), got '-1'"},
+      {{"--schemes", "orthogonal,orthogonal"}, "nninit::compare: schemes must be distinct entries"},
+      {{"--depth", "x"}, "nninit::"},
+      {{"--train", "imagenet"}, "nninit::compare: train must be one of fashion-mnist, synthetic, none, got 'imagenet'"},
+  };
+  for (const auto& [args, message] : cases) {
+    const scratch_dir dir;
+    std::vector<std::string> all = {"compare", "--json", dir / "c.json", "--report", dir / "c.html"};
+    all.insert(all.end(), args.begin(), args.end());
+    const result r = run(all);
+    INFO(joined(all), "\n", r.err);
+    CHECK(r.code == 2);
+    CHECK(r.err.rfind(message, 0) == 0);
+    CHECK(lines_of(r.err).size() == 1);
+    CHECK(r.out.empty());
+    CHECK(dir.entries().empty());
+  }
+}

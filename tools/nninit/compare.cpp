@@ -1,0 +1,377 @@
+// nninit tool: `nninit compare`, the signal-propagation and training comparison of schemes.
+//
+// Every experiment is a pure function of the configuration: weights of seed k come from
+// engine(seed, 0).fork(k), the probing batch and output gradient from engine(seed, 1).fork(k)
+// (the same for every scheme, so schemes are compared on the same inputs), training weights
+// from engine(seed, 2) and the batch order from engine(seed, 3). Runs execute on --threads
+// worker threads; each run is independent, so the output does not depend on the thread count.
+#include "compare.hpp"
+
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <atomic>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <nninit/harness/dataset.hpp>
+#include <nninit/harness/init.hpp>
+#include <nninit/harness/mlp.hpp>
+#include <nninit/harness/resnet.hpp>
+#include <nninit/registry.hpp>
+
+#include "commands.hpp"
+#include "errors.hpp"
+#include "report.hpp"
+#include "weight_args.hpp"
+
+namespace nninit_cli {
+
+namespace {
+
+constexpr std::string_view command = "compare";
+namespace h = nninit::harness;
+using compare::config;
+using compare::results;
+using compare::scheme_entry;
+
+/// The options as typed; `resolve` checks them and fills in the architecture's defaults.
+struct compare_options {
+  std::string arch = "mlp";
+  // Not given: the architecture's default. (CLI11 2.1 cannot bind std::optional.)
+  static constexpr nninit::index unset = std::numeric_limits<nninit::index>::min();
+  nninit::index depth = unset, width = unset, train_depth = unset, train_width = unset, train_samples = unset;
+  nninit::index layers_per_block = 2;
+  std::vector<std::string> activations;
+  std::vector<std::string> schemes;
+  std::vector<std::string> sets;
+  bool bias = false;
+  nninit::index batch = 256, seeds = 1, jacobian_max = 1024;
+  std::string seed = "0";
+  std::string gradient = "random";
+  std::string train = "fashion-mnist";
+  nninit::index epochs = 1, train_batch = 128;
+  double learning_rate = 0.05, momentum = 0.9;
+  unsigned threads = 0;
+  std::string json, report;
+};
+
+const std::vector<std::string> classic_schemes = {"xavier_normal", "kaiming_normal", "lecun_normal", "orthogonal",
+                                                  "torch_default"};
+
+std::string shell_quote(const std::string& arg) {
+  if (!arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:=/+@%") ==
+                          std::string::npos)
+    return arg;
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+void check_range(std::string_view argument, nninit::index v, nninit::index lo, nninit::index hi) {
+  if (v < lo || v > hi)
+    fail(command, argument, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", std::to_string(v));
+}
+
+/// "kaiming_normal:nonlinearity=tanh:mode=fan_out" -> scheme and inline options.
+scheme_entry parse_scheme_entry(const std::string& text) {
+  scheme_entry e{text, text.substr(0, text.find(':')), {}};
+  for (std::size_t at = text.find(':'); at != std::string::npos;) {
+    const std::size_t next = text.find(':', at + 1);
+    const std::string item = text.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1);
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) fail(command, "schemes", "SCHEME[:OPTION=VALUE]...", in_quotes(text));
+    e.options.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    at = next;
+  }
+  return e;
+}
+
+/// The scheme of an entry, with its inline options and then the --set ones applied.
+nninit::initializer make_initializer(const scheme_entry& e) {
+  nninit::initializer init(e.scheme);
+  for (const auto& [name, value] : e.options) init.set(name, value);
+  return init;
+}
+
+/// Architectures: what the signal runs probe (input = width, no classifier; the resnet always
+/// reads 1x28x28 images into 10 classes) and what training trains (data in, classes out).
+template <class T>
+std::unique_ptr<h::network<T>> make_network(const config& c, const h::activation& act, bool for_training,
+                                            nninit::index inputs, nninit::index classes) {
+  const nninit::index depth = for_training ? c.train_depth : c.depth;
+  const nninit::index width = for_training ? c.train_width : c.width;
+  if (c.arch == "mlp") {
+    h::mlp_config m;
+    m.inputs = for_training ? inputs : width;
+    m.width = width, m.depth = depth, m.act = act;
+    m.outputs = for_training ? classes : 0;
+    m.bias = for_training || c.bias;
+    return std::make_unique<h::mlp<T>>(m);
+  }
+  if (c.arch == "resmlp") {
+    h::resmlp_config m;
+    m.inputs = for_training ? inputs : width;
+    m.width = width, m.blocks = depth, m.layers_per_block = c.layers_per_block, m.act = act;
+    m.outputs = for_training ? classes : 0;
+    m.bias = for_training || c.bias;
+    return std::make_unique<h::resmlp<T>>(m);
+  }
+  h::resnet_config m;
+  m.base_width = width, m.blocks_per_stage = depth, m.act = act, m.classes = classes;
+  return std::make_unique<h::resnet<T>>(m);
+}
+
+nninit::index or_default(nninit::index given, nninit::index fallback) {
+  return given == compare_options::unset ? fallback : given;
+}
+
+config resolve(const compare_options& o, int argc, char** argv) {
+  config c;
+  for (int i = 0; i < argc; ++i) c.command += (i ? " " : "") + shell_quote(i == 0 ? std::string("nninit") : argv[i]);
+  if (o.arch != "mlp" && o.arch != "resmlp" && o.arch != "resnet")
+    fail(command, "arch", "one of mlp, resmlp, resnet", in_quotes(o.arch));
+  c.arch = o.arch;
+  const bool resnet = c.arch == "resnet";
+  // mlp: layers; resmlp: blocks; resnet: blocks per stage (3 is ResNet-20), width: the first stage's.
+  c.depth = or_default(o.depth, c.arch == "mlp" ? 50 : c.arch == "resmlp" ? 100 : 3);
+  c.width = or_default(o.width, resnet ? 16 : 256);
+  check_range("depth", c.depth, 1, 10000);
+  check_range("width", c.width, 1, resnet ? 1024 : 65536);
+  c.layers_per_block = o.layers_per_block;
+  check_range("layers-per-block", c.layers_per_block, 1, 100);
+  if (c.arch == "mlp" && c.depth * c.width > (nninit::index{1} << 22))
+    fail(command, "depth x width", "at most 2^22 (the statistics keep every layer's batch)",
+         std::to_string(c.depth) + " x " + std::to_string(c.width));
+
+  for (const std::string& a : o.activations.empty() ? std::vector<std::string>{"relu", "tanh"} : o.activations)
+    c.activations.push_back(h::activation::parse(a));  // init_error names the valid ones
+
+  std::vector<std::string> names = o.schemes;
+  if (names.empty()) {
+    names = classic_schemes;
+    for (const auto& a : c.activations)  // PyTorch's tanh gain beside the default one
+      if (a.kind == h::activation_kind::tanh) names.push_back("kaiming_normal:nonlinearity=tanh");
+  }
+  std::set<std::string> seen;
+  for (const std::string& n : names) {
+    if (!seen.insert(n).second) fail(command, "schemes", "distinct entries", in_quotes(n));
+    c.schemes.push_back(parse_scheme_entry(n));
+  }
+  for (const std::string& s : o.sets) {
+    const auto dot = s.find('.'), eq = s.find('=');
+    if (dot == std::string::npos || eq == std::string::npos || dot == 0 || eq < dot + 2)
+      fail(command, "set", "SCHEME.OPTION=VALUE", in_quotes(s));
+    const std::string scheme = s.substr(0, dot);
+    bool used = false;
+    for (auto& e : c.schemes)
+      if (e.scheme == scheme) e.options.emplace_back(s.substr(dot + 1, eq - dot - 1), s.substr(eq + 1)), used = true;
+    if (!used) fail(command, "set", "for a scheme in --schemes", in_quotes(s));
+  }
+
+  c.bias = o.bias;
+  c.batch = o.batch, c.seeds = o.seeds, c.jacobian_max = o.jacobian_max;
+  check_range("batch", c.batch, 1, 65536);
+  check_range("seeds", c.seeds, 1, 1000);
+  check_range("jacobian-max", c.jacobian_max, 0, 4096);
+  const auto seed = parse_uint64(o.seed);
+  if (!seed) fail(command, "seed", "an integer in [0, 2^64)", in_quotes(o.seed));
+  c.seed = *seed;
+  if (o.gradient != "random" && o.gradient != "loss") fail(command, "gradient", "random or loss", in_quotes(o.gradient));
+  c.gradient = o.gradient == "loss" ? h::gradient_source::loss : h::gradient_source::random;
+
+  if (o.train != "fashion-mnist" && o.train != "synthetic" && o.train != "none")
+    fail(command, "train", "one of fashion-mnist, synthetic, none", in_quotes(o.train));
+  c.train = o.train;
+  c.train_depth = or_default(o.train_depth, c.arch == "mlp" ? 2 : c.arch == "resmlp" ? 4 : 1);
+  c.train_width = or_default(o.train_width, resnet ? 16 : 256);
+  check_range("train-depth", c.train_depth, 1, 1000);
+  check_range("train-width", c.train_width, 1, resnet ? 256 : 8192);
+  auto& t = c.train_options;
+  t.epochs = o.epochs, t.batch = o.train_batch, t.learning_rate = o.learning_rate, t.momentum = o.momentum;
+  t.max_samples = or_default(o.train_samples, resnet ? 5000 : 0);
+  check_range("epochs", t.epochs, 1, 1000);
+  check_range("train-batch", t.batch, 1, 65536);
+  check_range("train-samples", t.max_samples, 0, nninit::index{1} << 31);
+  if (!(t.learning_rate > 0 && t.learning_rate <= 100)) fail(command, "lr", "in (0, 100]", nninit::detail::number(t.learning_rate));
+  if (!(t.momentum >= 0 && t.momentum < 1)) fail(command, "momentum", "in [0, 1)", nninit::detail::number(t.momentum));
+
+  c.threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  if (c.threads > 256) fail(command, "threads", "at most 256", std::to_string(c.threads));
+  c.json = o.json, c.report = o.report;
+
+  // Every scheme must plan every weight of every network it will fill, before anything runs:
+  // a scheme that does not fit the architecture (dirac on a linear layer) is an error now.
+  for (const scheme_entry& e : c.schemes) {
+    const nninit::initializer init = make_initializer(e);
+    for (bool training : {false, true}) {
+      if (training && c.train == "none") continue;
+      auto net = make_network<float>(c, c.activations.front(), training, 784, 10);
+      for (const auto& p : net->parameters())
+        if (p.kind == h::parameter_kind::weight) (void)init.describe(p.shape);
+    }
+  }
+  return c;
+}
+
+/// Runs tasks on `threads` workers; rethrows the first exception after all have stopped.
+class task_pool {
+ public:
+  void add(std::string label, std::function<void()> task) { tasks_.push_back({std::move(label), std::move(task)}); }
+
+  void run(unsigned threads) {
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    std::atomic<std::size_t> next{0};
+    std::mutex mutex;
+    std::size_t done = 0;
+    std::exception_ptr error;
+    auto worker = [&] {
+      for (std::size_t i; (i = next++) < tasks_.size();) {
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          if (error) return;
+        }
+        try {
+          tasks_[i].second();
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mutex);
+          if (!error) error = std::current_exception();
+          return;
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        ++done;
+        if (tty) progress(done, tasks_[i].first);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < std::min<std::size_t>(threads, tasks_.size()); ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+    if (tty) std::cerr << "\r\033[K" << std::flush;
+    if (error) std::rethrow_exception(error);
+  }
+
+ private:
+  void progress(std::size_t done, const std::string& label) const {
+    constexpr std::size_t bar = 30;
+    const std::size_t filled = done * bar / tasks_.size();
+    std::cerr << "\r\033[K[" << std::string(filled, '#') << std::string(bar - filled, '.') << "] " << done << "/"
+              << tasks_.size() << "  " << label << std::flush;
+  }
+
+  std::vector<std::pair<std::string, std::function<void()>>> tasks_;
+};
+
+results run(const config& c) {
+  results r;
+  task_pool pool;
+  r.signal.resize(c.activations.size() * c.schemes.size());
+  for (std::size_t a = 0; a < c.activations.size(); ++a)
+    for (std::size_t s = 0; s < c.schemes.size(); ++s) {
+      compare::signal_run& run = r.signal[a * c.schemes.size() + s];
+      run.activation = c.activations[a].text();
+      run.scheme = &c.schemes[s];
+      pool.add("signal " + run.activation + " " + run.scheme->label, [&c, &run, act = c.activations[a]] {
+        const nninit::initializer init = make_initializer(*run.scheme);
+        h::signal_options opt;
+        opt.batch = c.batch, opt.gradient = c.gradient, opt.jacobian_max_size = c.jacobian_max;
+        std::vector<h::signal_stats> seeds;
+        for (nninit::index k = 0; k < c.seeds; ++k) {
+          auto net = make_network<double>(c, act, false, 0, 10);
+          h::initialize(*net, init, nninit::engine(c.seed, 0).fork(static_cast<std::uint64_t>(k)));
+          seeds.push_back(h::measure_signal(*net, opt, nninit::engine(c.seed, 1).fork(static_cast<std::uint64_t>(k))));
+          run.model = net->summary();
+        }
+        run.stats = h::average(seeds);
+      });
+    }
+
+  h::dataset data;
+  if (c.train != "none") {
+    data = h::training_data(c.train == "fashion-mnist", c.seed);
+    r.train_data = data.source;
+    r.train_synthetic = data.synthetic;
+    r.train.resize(c.schemes.size());
+    r.train_model = make_network<float>(c, c.activations.front(), true, data.train_x.rows(), data.classes)->summary();
+    for (std::size_t s = 0; s < c.schemes.size(); ++s) {
+      compare::train_run& run = r.train[s];
+      run.scheme = &c.schemes[s];
+      pool.add("train " + run.scheme->label, [&c, &run, &data] {
+        auto net = make_network<float>(c, c.activations.front(), true, data.train_x.rows(), data.classes);
+        h::initialize(*net, make_initializer(*run.scheme), nninit::engine(c.seed, 2));
+        run.result = h::train(*net, data.train_x, data.train_y, data.test_x, data.test_y, c.train_options,
+                              nninit::engine(c.seed, 3));
+      });
+    }
+  }
+  pool.run(c.threads);
+  return r;
+}
+
+int run_compare(const compare_options& o, int argc, char** argv) {
+  const config c = resolve(o, argc, argv);
+  const results r = run(c);
+  // Build every output in memory first: a failure leaves no partial file behind.
+  const std::string table = compare::table(c, r);
+  const std::string json = c.json.empty() ? std::string() : compare::json(c, r);
+  const std::string html = c.report.empty() ? std::string() : compare::html(c, r);
+  if (!c.json.empty()) report::write_file_atomically(c.json, json);
+  if (!c.report.empty()) report::write_file_atomically(c.report, html);
+  std::cout << table;
+  return 0;
+}
+
+}  // namespace
+
+void setup_compare(CLI::App& app, int argc, char** argv) {
+  auto o = std::make_shared<compare_options>();
+  CLI::App* sub = app.add_subcommand(
+      "compare", "compare schemes on deep networks: signal propagation, Jacobian spectrum, training");
+  sub->add_option("--arch", o->arch, "mlp, resmlp (residual MLP, no normalization) or resnet (CIFAR-style, conv)")
+      ->capture_default_str();
+  sub->add_option("--depth", o->depth, "layers (mlp), residual blocks (resmlp), blocks per stage (resnet) [50, 100, 3]");
+  sub->add_option("--width", o->width, "hidden width (mlp, resmlp), first stage's channels (resnet) [256, 256, 16]");
+  sub->add_option("--layers-per-block", o->layers_per_block, "weight layers per residual branch (resmlp)")
+      ->capture_default_str();
+  sub->add_option("--activation", o->activations,
+                  "activations, each a run of its own: linear, relu, leaky_relu[:slope], tanh, sigmoid, selu, gelu, "
+                  "silu, elu[:alpha], sine[:omega0], gaussian[:width] [relu,tanh]")
+      ->delimiter(',');
+  sub->add_option("--schemes", o->schemes,
+                  "schemes to compare, each SCHEME[:OPTION=VALUE]... [xavier_normal,kaiming_normal,lecun_normal,"
+                  "orthogonal,torch_default; with tanh also kaiming_normal:nonlinearity=tanh]")
+      ->delimiter(',');
+  sub->add_option("--set", o->sets, "SCHEME.OPTION=VALUE, for every entry of that scheme (repeatable)");
+  sub->add_flag("--bias", o->bias, "zero-initialized biases in the probed networks (the trained ones always have them)");
+  sub->add_option("--batch", o->batch, "examples in the probing batch")->capture_default_str();
+  sub->add_option("--seeds", o->seeds, "independent initializations averaged per scheme")->capture_default_str();
+  sub->add_option("--seed", o->seed, "base seed of every engine")->capture_default_str();
+  sub->add_option("--gradient", o->gradient,
+                  "backward pass from i.i.d. N(0,1) output gradients (random) or cross-entropy on random labels (loss)")
+      ->capture_default_str();
+  sub->add_option("--jacobian-max", o->jacobian_max, "largest input or output size whose Jacobian is computed")
+      ->capture_default_str();
+  sub->add_option("--train", o->train,
+                  "fashion-mnist (Debian's dataset-fashion-mnist; a synthetic task, said so, when absent), "
+                  "synthetic, or none")
+      ->capture_default_str();
+  sub->add_option("--epochs", o->epochs, "training epochs")->capture_default_str();
+  sub->add_option("--train-depth", o->train_depth, "depth of the trained network [2, 4, 1]");
+  sub->add_option("--train-width", o->train_width, "width of the trained network [256, 256, 16]");
+  sub->add_option("--train-samples", o->train_samples, "train on the first N examples only; 0: all [resnet: 5000]");
+  sub->add_option("--train-batch", o->train_batch, "SGD mini-batch")->capture_default_str();
+  sub->add_option("--lr", o->learning_rate, "SGD learning rate")->capture_default_str();
+  sub->add_option("--momentum", o->momentum, "SGD momentum")->capture_default_str();
+  sub->add_option("--threads", o->threads, "worker threads (runs are independent; results do not depend on it) [all]");
+  sub->add_option("--json", o->json, "write every figure as JSON to FILE");
+  sub->add_option("--report", o->report, "write a self-contained HTML report with SVG plots to FILE");
+  sub->callback([o, argc, argv] { run_compare(*o, argc, argv); });
+}
+
+}  // namespace nninit_cli

@@ -1,0 +1,73 @@
+// nninit tool: `nninit compare`, its configuration and results, shared by compare.cpp (which
+// runs the experiments) and compare_output.cpp (the table, the JSON and the HTML report).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nninit/harness/activation.hpp>
+#include <nninit/harness/signal.hpp>
+#include <nninit/harness/train.hpp>
+
+namespace nninit_cli::compare {
+
+/// One entry of --schemes: a scheme and its options ("kaiming_normal:nonlinearity=tanh"),
+/// with the --set options for that scheme applied after the inline ones.
+struct scheme_entry {
+  std::string label;                                         ///< as typed
+  std::string scheme;                                        ///< the registry name
+  std::vector<std::pair<std::string, std::string>> options;  ///< in the order applied
+};
+
+/// The resolved configuration: every default filled in, every value checked.
+struct config {
+  std::string arch;  ///< mlp, resmlp or resnet
+  nninit::index depth = 0, width = 0, layers_per_block = 2;
+  std::vector<nninit::harness::activation> activations;
+  std::vector<scheme_entry> schemes;
+  bool bias = false;
+  nninit::index batch = 256, seeds = 1, jacobian_max = 1024;
+  std::uint64_t seed = 0;
+  nninit::harness::gradient_source gradient = nninit::harness::gradient_source::random;
+  std::string train;  ///< fashion-mnist, synthetic or none
+  nninit::index train_depth = 0, train_width = 0;
+  nninit::harness::train_options train_options;
+  unsigned threads = 1;
+  std::string json, report;
+  std::string command;  ///< the command line, quoted for a POSIX shell
+};
+
+struct signal_run {
+  std::string activation;  ///< activation text ("relu", "sine:30")
+  const scheme_entry* scheme = nullptr;
+  std::string model;       ///< the network's summary
+  nninit::harness::signal_stats stats;  ///< averaged over the seeds
+};
+
+struct train_run {
+  const scheme_entry* scheme = nullptr;
+  nninit::harness::train_result result;
+};
+
+struct results {
+  std::vector<signal_run> signal;  ///< activation-major, in the order of the configuration
+  std::vector<train_run> train;    ///< one per scheme, when training was asked for
+  std::string train_model;         ///< summary of the trained network
+  std::string train_data;          ///< where the data came from
+  bool train_synthetic = false;
+};
+
+/// A run's verdict: "stable", or what went wrong ("signal explodes, gradient vanishes",
+/// "overflow at block57.out").
+std::string verdict(const nninit::harness::signal_stats& s);
+
+/// The aligned table on stdout.
+std::string table(const config& c, const results& r);
+/// The JSON document of --json.
+std::string json(const config& c, const results& r);
+/// The self-contained HTML report of --report.
+std::string html(const config& c, const results& r);
+
+}  // namespace nninit_cli::compare

@@ -1,0 +1,276 @@
+// nninit tool: what `nninit compare` prints and writes: the table, the JSON and the HTML report.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "compare.hpp"
+#include "json.hpp"
+#include "report.hpp"
+
+namespace nninit_cli::compare {
+
+namespace {
+
+namespace h = nninit::harness;
+
+/// Three significant digits, "-" for a value that is not finite.
+std::string short_number(double v) {
+  if (!std::isfinite(v)) return std::isnan(v) ? "-" : (v > 0 ? "inf" : "-inf");
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+/// JSON number; NaN and +-inf are null (the run's "finite" flag says why).
+std::string finite_or_null(double v) { return std::isfinite(v) ? json::number(v) : std::string("null"); }
+
+double forward_growth(const h::signal_stats& s) { return s.layers.empty() ? NAN : s.layers.back().forward_ratio; }
+/// Gradient variance at the first probe over the last: > 1 when gradients grow towards the input.
+double gradient_growth(const h::signal_stats& s) {
+  return s.layers.empty() ? NAN : s.layers.front().backward_var / s.layers.back().backward_var;
+}
+/// s_max / s_min, or "singular" when s_min is below what double precision resolves
+/// (s_max * n * eps, LAPACK's rank threshold): a relu Jacobian with dead units, or a deep
+/// Gaussian product whose smallest singular values fell below 1e-16 of the largest.
+std::string condition_text(const h::jacobian_stats& j) {
+  if (!j.computed) return "-";
+  const double n = static_cast<double>(std::max<std::size_t>(j.singular_values.size(), 1));
+  if (!(j.min_singular > j.max_singular * n * 2.220446049250313e-16)) return "singular";
+  return short_number(j.max_singular / j.min_singular);
+}
+
+const train_run* training_of(const results& r, const signal_run& run, const config& c) {
+  if (r.train.empty() || run.activation != c.activations.front().text()) return nullptr;
+  for (const auto& t : r.train)
+    if (t.scheme == run.scheme) return &t;
+  return nullptr;
+}
+
+std::string accuracy_text(const train_run* t) {
+  if (!t) return "";
+  if (t->result.diverged) return "diverged";
+  return t->result.epochs.empty() ? "-" : short_number(100 * t->result.epochs.back().test_accuracy) + "%";
+}
+
+std::string gradient_text(const config& c) {
+  return c.gradient == h::gradient_source::random ? "i.i.d. N(0,1) output gradient"
+                                                  : "cross-entropy gradient on random labels";
+}
+
+std::string signal_setup(const config& c, const results& r) {
+  std::string model = r.signal.empty() ? c.arch : r.signal.front().model;
+  for (std::size_t a = 1; a < c.activations.size(); ++a)
+    model += (a == 1 ? " (and with " : ", ") + c.activations[a].text() + (a + 1 == c.activations.size() ? ")" : "");
+  return model + "; batch " + std::to_string(c.batch) + ", " + std::to_string(c.seeds) + " seed" +
+         (c.seeds > 1 ? "s" : "") + " from seed " + std::to_string(c.seed) + ", " + gradient_text(c);
+}
+
+std::string train_setup(const config& c, const results& r) {
+  const auto& t = c.train_options;
+  return r.train_model + "; " + r.train_data + "; " + std::to_string(t.epochs) + " epoch" + (t.epochs > 1 ? "s" : "") +
+         " of SGD, lr " + json::number(t.learning_rate) + ", momentum " + json::number(t.momentum) + ", batch " +
+         std::to_string(t.batch) + (t.max_samples > 0 ? ", first " + std::to_string(t.max_samples) + " examples" : "");
+}
+
+std::vector<std::string> table_header(bool training) {
+  std::vector<std::string> h = {"activation", "scheme", "fwd var L/1", "grad var 1/L", "Jacobian E[s^2]",
+                                "s_max/s_min"};
+  if (training) h.push_back("test acc");
+  h.push_back("verdict");
+  return h;
+}
+
+std::vector<std::vector<std::string>> table_rows(const config& c, const results& r) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& run : r.signal) {
+    std::vector<std::string> row = {run.activation,
+                                    run.scheme->label,
+                                    short_number(forward_growth(run.stats)),
+                                    short_number(gradient_growth(run.stats)),
+                                    short_number(run.stats.jacobian.mean_sq_singular),
+                                    condition_text(run.stats.jacobian)};
+    if (!r.train.empty()) row.push_back(accuracy_text(training_of(r, run, c)));
+    row.push_back(verdict(run.stats));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::string verdict(const h::signal_stats& s) {
+  if (!s.finite) return "overflow at " + s.first_non_finite;
+  // Over the whole depth, a factor of 10 either way is a failure to propagate.
+  const auto trend = [](double ratio) -> std::string { return ratio > 10 ? "explode" : ratio < 0.1 ? "vanish" : ""; };
+  const std::string f = trend(forward_growth(s)), g = trend(gradient_growth(s));
+  if (f.empty() && g.empty()) return "stable";
+  if (f == g) return "signal and gradient " + f;
+  if (g.empty()) return "signal " + f + "s";
+  if (f.empty()) return "gradient " + g + "s";
+  return "signal " + f + "s, gradient " + g + "s";
+}
+
+std::string table(const config& c, const results& r) {
+  const bool training = !r.train.empty();
+  const auto header = table_header(training);
+  const auto rows = table_rows(c, r);
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  const auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      const bool left = i < 2 || i + 1 == cells.size();
+      const std::string pad(width[i] - cells[i].size(), ' ');
+      out += (i ? "  " : "") + (left ? cells[i] + (i + 1 == cells.size() ? "" : pad) : pad + cells[i]);
+    }
+    return out + "\n";
+  };
+  std::string out = "nninit compare: " + signal_setup(c, r) + "\n";
+  if (training) out += "training: " + train_setup(c, r) + "\n";
+  out += "\n" + line(header);
+  for (const auto& row : rows) out += line(row);
+  if (training) {
+    out += "\ntraining time:";
+    for (const auto& t : r.train) out += " " + t.scheme->label + " " + short_number(t.result.seconds) + " s;";
+    out.back() = '\n';
+  }
+  out += "\nfwd var L/1: forward variance at the last layer over the first; grad var 1/L: gradient variance at the "
+         "first layer over the last;\nJacobian: d output / d input at one input (E[s^2] = 1 and s_max/s_min = 1 is "
+         "dynamical isometry; singular: s_min below double precision).\ncommand: " + c.command + "\n";
+  return out;
+}
+
+std::string json(const config& c, const results& r) {
+  std::string out = "{\n  \"config\": {";
+  out += "\"arch\": " + json::string(c.arch) + ", \"depth\": " + json::integer(c.depth) + ", \"width\": " +
+         json::integer(c.width);
+  if (c.arch == "resmlp") out += ", \"layers_per_block\": " + json::integer(c.layers_per_block);
+  std::vector<std::string> acts, schemes;
+  for (const auto& a : c.activations) acts.push_back(json::string(a.text()));
+  for (const auto& s : c.schemes) schemes.push_back(json::string(s.label));
+  out += ", \"activations\": " + json::array(acts) + ", \"schemes\": " + json::array(schemes);
+  out += ", \"bias\": " + json::boolean(c.bias) + ", \"batch\": " + json::integer(c.batch) + ", \"seeds\": " +
+         json::integer(c.seeds) + ", \"seed\": " + std::to_string(c.seed) + ", \"gradient\": " +
+         json::string(c.gradient == h::gradient_source::random ? "random" : "loss") + ", \"train\": " +
+         json::string(c.train) + ", \"command\": " + json::string(c.command) + "},\n  \"runs\": [";
+  for (std::size_t i = 0; i < r.signal.size(); ++i) {
+    const signal_run& run = r.signal[i];
+    const h::signal_stats& s = run.stats;
+    out += i ? ",\n    {" : "\n    {";
+    out += "\"scheme\": " + json::string(run.scheme->scheme) + ", \"label\": " + json::string(run.scheme->label);
+    out += ", \"options\": {";
+    for (std::size_t k = 0; k < run.scheme->options.size(); ++k)
+      out += (k ? ", " : "") + json::string(run.scheme->options[k].first) + ": " +
+             json::string(run.scheme->options[k].second);
+    out += "}, \"activation\": " + json::string(run.activation) + ", \"model\": " + json::string(run.model);
+    out += ", \"finite\": " + json::boolean(s.finite) + ", \"first_non_finite\": " +
+           (s.finite ? std::string("null") : json::string(s.first_non_finite)) + ", \"verdict\": " +
+           json::string(verdict(s));
+    out += ",\n     \"layers\": [";
+    for (std::size_t l = 0; l < s.layers.size(); ++l) {
+      const auto& L = s.layers[l];
+      out += (l ? ",\n       " : "\n       ") + std::string("{\"layer\": ") + std::to_string(l + 1) +
+             ", \"name\": " + json::string(L.name) + ", \"forward_var\": " + finite_or_null(L.forward_var) +
+             ", \"backward_var\": " + finite_or_null(L.backward_var) + ", \"forward_mean\": " +
+             finite_or_null(L.forward_mean) + ", \"forward_ratio\": " + finite_or_null(L.forward_ratio) +
+             ", \"backward_ratio\": " + finite_or_null(L.backward_ratio) + "}";
+    }
+    const auto& J = s.jacobian;
+    std::vector<std::string> sv;
+    for (double v : J.singular_values) sv.push_back(finite_or_null(v));
+    out += "],\n     \"jacobian\": {\"computed\": " + json::boolean(J.computed) + ", \"note\": " +
+           (J.note.empty() ? std::string("null") : json::string(J.note)) + ", \"mean_sq_singular\": " +
+           finite_or_null(J.mean_sq_singular) + ", \"max_singular\": " + finite_or_null(J.max_singular) +
+           ", \"min_singular\": " + finite_or_null(J.min_singular) + ", \"singular_values\": " + json::array(sv) + "}";
+    out += ",\n     \"weights\": [";
+    for (std::size_t w = 0; w < s.weights.size(); ++w)
+      out += (w ? ", " : "") + std::string("{\"name\": ") + json::string(s.weights[w].name) + ", \"rows\": " +
+             json::integer(s.weights[w].rows) + ", \"cols\": " + json::integer(s.weights[w].cols) + ", \"mean\": " +
+             finite_or_null(s.weights[w].mean) + ", \"var\": " + finite_or_null(s.weights[w].var) + "}";
+    out += "]";
+    if (const train_run* t = training_of(r, run, c)) {
+      out += ",\n     \"train\": {\"model\": " + json::string(r.train_model) + ", \"data\": " + json::string(r.train_data) +
+             ", \"synthetic\": " + json::boolean(r.train_synthetic) + ", \"diverged\": " +
+             json::boolean(t->result.diverged) + ", \"epochs\": [";
+      for (std::size_t e = 0; e < t->result.epochs.size(); ++e) {
+        const auto& E = t->result.epochs[e];
+        out += (e ? ", " : "") + std::string("{\"epoch\": ") + json::integer(E.epoch) + ", \"test_accuracy\": " +
+               finite_or_null(E.test_accuracy) + ", \"train_loss\": " + finite_or_null(E.train_loss) +
+               ", \"test_loss\": " + finite_or_null(E.test_loss) + "}";
+      }
+      out += "], \"loss_curve\": [";
+      for (std::size_t p = 0; p < t->result.curve.size(); ++p)
+        out += (p ? ", " : "") + std::string("{\"step\": ") + json::integer(t->result.curve[p].step) +
+               ", \"loss\": " + finite_or_null(t->result.curve[p].loss) + "}";
+      out += "], \"seconds\": " + json::number(t->result.seconds) + "}";
+    }
+    out += "}";
+  }
+  return out + "\n  ]\n}\n";
+}
+
+std::string html(const config& c, const results& r) {
+  report::document doc;
+  doc.title = "nninit compare: " + c.arch + ", depth " + std::to_string(c.depth) + ", width " + std::to_string(c.width);
+  doc.command = c.command;
+  doc.notes.push_back("Signal propagation: " + signal_setup(c, r) + ".");
+  if (!r.train.empty()) {
+    doc.notes.push_back("Training: " + train_setup(c, r) + ".");
+    if (r.train_synthetic) doc.notes.push_back("Training used the built-in synthetic task, not Fashion-MNIST: " + r.train_data);
+  }
+  doc.summary.header = table_header(!r.train.empty());
+  doc.summary.rows = table_rows(c, r);
+
+  for (std::size_t a = 0; a < c.activations.size(); ++a) {
+    report::section sec;
+    sec.heading = c.activations[a].text() + ": signal propagation";
+    sec.text = "Variance over the batch and the units of each layer's pre-activation (forward) and of the loss "
+               "gradient with respect to it (backward), layer 1 at the input. Missing points overflowed.";
+    svg::figure fwd{"forward variance", "layer", "Var[pre-activation]", false, true, {}, 640, 400};
+    svg::figure bwd{"backward variance", "layer", "Var[d loss / d pre-activation]", false, true, {}, 640, 400};
+    svg::figure spec{"Jacobian singular values", "rank / size", "singular value", false, true, {}, 640, 400};
+    for (std::size_t s = 0; s < c.schemes.size(); ++s) {
+      const signal_run& run = r.signal[a * c.schemes.size() + s];
+      svg::series f{run.scheme->label, {}, {}}, b{run.scheme->label, {}, {}}, j{run.scheme->label, {}, {}};
+      for (std::size_t l = 0; l < run.stats.layers.size(); ++l) {
+        f.x.push_back(static_cast<double>(l + 1)), f.y.push_back(run.stats.layers[l].forward_var);
+        b.x.push_back(static_cast<double>(l + 1)), b.y.push_back(run.stats.layers[l].backward_var);
+      }
+      const auto& sv = run.stats.jacobian.singular_values;
+      for (std::size_t k = 0; k < sv.size(); ++k)
+        j.x.push_back((static_cast<double>(k) + 0.5) / static_cast<double>(sv.size())), j.y.push_back(sv[k]);
+      fwd.lines.push_back(std::move(f)), bwd.lines.push_back(std::move(b)), spec.lines.push_back(std::move(j));
+    }
+    sec.figures = {std::move(fwd), std::move(bwd), std::move(spec)};
+    doc.sections.push_back(std::move(sec));
+  }
+
+  if (!r.train.empty()) {
+    report::section sec;
+    sec.heading = "training";
+    sec.text = train_setup(c, r) + ".";
+    svg::figure loss{"training loss", "step", "cross-entropy (window mean)", false, false, {}, 640, 400};
+    svg::figure acc{"test accuracy", "epoch", "accuracy (%)", false, false, {}, 640, 400};
+    report::table t{{"scheme", "test accuracy", "final train loss", "test loss"}, {}};
+    for (const auto& run : r.train) {
+      svg::series l{run.scheme->label, {}, {}}, e{run.scheme->label, {}, {}};
+      for (const auto& p : run.result.curve) l.x.push_back(static_cast<double>(p.step)), l.y.push_back(p.loss);
+      e.x.push_back(0), e.y.push_back(NAN);
+      for (const auto& E : run.result.epochs) e.x.push_back(static_cast<double>(E.epoch)), e.y.push_back(100 * E.test_accuracy);
+      loss.lines.push_back(std::move(l)), acc.lines.push_back(std::move(e));
+      const auto* last = run.result.epochs.empty() ? nullptr : &run.result.epochs.back();
+      t.rows.push_back({run.scheme->label, run.result.diverged ? "diverged" : last ? short_number(100 * last->test_accuracy) + "%" : "-",
+                        last ? short_number(last->train_loss) : "-", last ? short_number(last->test_loss) : "-"});
+    }
+    sec.figures = {std::move(loss), std::move(acc)};
+    sec.table = std::move(t);
+    doc.sections.push_back(std::move(sec));
+  }
+  return report::html(doc);
+}
+
+}  // namespace nninit_cli::compare

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nninit needs, only those missing. Usage: deps.sh core|test
-#   core: build the library and the nninit tool;  test: also the optional test dependencies
-#   (PyTorch for parity tests, Random123 for the Philox cross-check, clang for the cross-build test).
+#   core: build the library and the nninit tool, with Fashion-MNIST for `nninit compare`'s training;
+#   test: also the optional test dependencies (PyTorch for parity tests, Random123 for the Philox
+#   cross-check, clang for the cross-build test, Chromium to check that the HTML report renders).
 set -euo pipefail
-core=(cmake g++ make libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev)
-test_extra=(clang python3 python3-numpy python3-torch libtorch-dev librandom123-dev)
+core=(cmake g++ make libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev zlib1g-dev dataset-fashion-mnist)
+test_extra=(clang python3 python3-numpy python3-torch libtorch-dev librandom123-dev chromium)
 case "${1:-core}" in
   core) wanted=("${core[@]}") ;;
   test) wanted=("${core[@]}" "${test_extra[@]}") ;;

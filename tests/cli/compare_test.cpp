@@ -3,9 +3,12 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "chromium_screenshot.hpp"
 #include "tool_test_util.hpp"
 
 using namespace cli_test;
@@ -139,4 +142,22 @@ TEST_CASE("compare: bad input exits with 2, one nninit:: line, and writes no fil
     CHECK(r.out.empty());
     CHECK(dir.entries().empty());
   }
+}
+
+TEST_CASE("compare: headless Chromium renders the report") {
+  if (!test::chromium_available()) {
+    std::puts("SKIPPED: chromium not installed");
+    return;
+  }
+  const scratch_dir dir;
+  const result r = run(small({"--report", dir / "c.html"}));
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  const std::string blank = dir / "blank.html";
+  std::ofstream(blank) << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>x</title></head><body></body></html>\n";
+  REQUIRE(test::chromium_screenshot(dir.path(), blank, dir / "blank.png", "blank"));
+  REQUIRE(test::chromium_screenshot(dir.path(), dir / "c.html", dir / "c.png", "report"));
+  const auto size = fs::file_size(dir / "c.png"), blank_size = fs::file_size(dir / "blank.png");
+  MESSAGE("report screenshot: ", size, " bytes; blank page: ", blank_size, " bytes");
+  CHECK(slurp(dir / "c.png").rfind("\x89PNG\r\n\x1a\n", 0) == 0);
+  CHECK(size > blank_size + 50000);  // tables and plots, not an empty or error page
 }

@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "chromium_screenshot.hpp"
 #include "report.hpp"
 #include "svg.hpp"
 
@@ -249,22 +250,6 @@ document sample_document() {
              table{{"scheme", "epochs", "best loss"}, {{"kaiming_normal (fan_in, relu)", "20", "0.29"}}}};
   doc.sections = {s1, s2};
   return doc;
-}
-
-/// Runs headless Chromium to screenshot `html_path` into `png_path`; true on exit status 0.
-bool screenshot(const fs::path& dir, const fs::path& html_path, const fs::path& png_path, const std::string& tag) {
-  const fs::path profile = dir / cat("profile-", tag);
-  fs::create_directories(profile);
-  const std::string cmd = cat("timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic "
-                          "--no-first-run --disable-background-networking --disable-component-update "
-                          "--disable-sync --hide-scrollbars --user-data-dir='",
-                          profile.string(), "' --screenshot='", png_path.string(),
-                          "' --window-size=1200,2000 'file://", html_path.string(), "' > '",
-                          (dir / cat("chromium-", tag, ".log")).string(), "' 2>&1");
-  const int status = std::system(cmd.c_str());
-  std::error_code ec;
-  fs::remove_all(profile, ec);
-  return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 }  // namespace
@@ -603,7 +588,7 @@ TEST_CASE("report html: write_file_atomically writes, replaces and fails cleanly
 }
 
 TEST_CASE("report html: headless Chromium renders the sample report") {
-  if (!fs::exists("/usr/bin/chromium")) {
+  if (!test::chromium_available()) {
     std::puts("SKIPPED: chromium not installed");
     return;
   }
@@ -616,8 +601,8 @@ TEST_CASE("report html: headless Chromium renders the sample report") {
   write(dir.path() / "training.svg", nninit_cli::svg::render(doc.sections[1].figures[0]));
 
   const fs::path shot = dir.path() / "sample_report.png", blank_shot = dir.path() / "blank.png";
-  REQUIRE(screenshot(dir.path(), blank, blank_shot, "blank"));
-  REQUIRE(screenshot(dir.path(), report, shot, "report"));
+  REQUIRE(test::chromium_screenshot(dir.path(), blank, blank_shot, "blank"));
+  REQUIRE(test::chromium_screenshot(dir.path(), report, shot, "report"));
   REQUIRE(fs::exists(shot));
   REQUIRE(fs::exists(blank_shot));
   const auto size = fs::file_size(shot), blank_size = fs::file_size(blank_shot);

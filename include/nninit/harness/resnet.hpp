@@ -1,16 +1,27 @@
 // nninit harness: a small CIFAR-style convolutional ResNet (He, Zhang, Ren & Sun 2016, §4.2) in
 // the Fixup form (Zhang, Dauphin & Ma 2019, the official fixup resnet_cifar code), with manual
-// backpropagation. Convolutions are im2col + one Eigen GEMM over the whole batch.
+// backpropagation. A convolution is im2col and one Eigen GEMM per chunk of examples.
 //
 //   stem:    conv3x3 (channels -> base_width, stride 1, pad 1) + bias, act
 //   stage s: blocks_per_stage basic blocks of width base_width * 2^s; the first block of every
 //            stage s > 0 has stride 2 (spatial size ceil(n / 2)). A basic block is
-//              out = act(shortcut(x) + bias2b + scale * conv2(act(conv1(x + bias1a) + bias1b) + bias2a))
+//              out = act(shortcut + bias2b + scale * conv2(act(conv1(x + bias1a) + bias1b) + bias2a))
 //            with 3x3 convs without bias vectors; the four scalar biases and `scale` exist only with
-//            `scalar_params` (else they are the constants 0 and 1). When the shape changes the
-//            shortcut is Fixup's "option A" (every other pixel, new channels zero), or with
-//            `projection_shortcut` a 1x1 conv of stride 2 without bias.
+//            `scalar_params` (else they are the constants 0 and 1). The shortcut is x where the
+//            shape stays; where it changes it is Fixup's "option A" (every other pixel, i.e.
+//            AvgPool2d(1, stride 2), new channels zero), or with `projection_shortcut` a 1x1 conv
+//            of stride 2 without bias, and, as in the official Fixup code
+//            (`identity = self.downsample(x + self.bias1a)`), it reads x + bias1a.
 //   head:    global average pooling, linear classifier + bias.
+//
+// Parameters, in the order of Fixup's named_parameters: stem.weight, stem.bias; per block
+// "stage<s>.block<b>." + bias1a, conv1.weight, bias1b, bias2a, conv2.weight, scale, bias2b (the
+// scalars only with scalar_params), shortcut.weight (projections only); classifier.weight,
+// classifier.bias. Roles: stem input, conv1 (and bias1a, bias1b) branch_first, conv2 (and bias2a,
+// scale, bias2b) branch_last, projection shortcut, head classifier; `block` is the block's index
+// over the whole net (0-based) for everything inside a block, shortcut included.
+// Probes: "stem" (conv + bias), "<block>.conv1" (conv1(x + bias1a) + bias1b), "<block>.conv2"
+// (the sum entering the block's last act), "classifier" (the output).
 //
 // Layout. forward's x is (channels*height*width) x batch, each column one image flattened C, H, W
 // (PyTorch's NCHW per example). Inside, every feature map is a (C, H*W*batch) column-major matrix
@@ -353,15 +364,16 @@ class resnet final : public network<T> {
   /// the chunk in a core's L2 cache); the im2col matrix is built for as many examples at a time
   /// as fit, at least one. Results depend on it only through rounding.
   void set_workspace_limit(index elements) {
-    if (elements < 1) nninit::detail::checker("resnet", "").fail("workspace limit", ">= 1", nninit::detail::number(elements));
+    if (elements < 1)
+      nninit::detail::checker("resnet", "").fail("workspace limit", ">= 1", nninit::detail::number(elements));
     ws_.limit = elements;
   }
 
   const matrix<T>& forward(const matrix<T>& x) override {
+    using nninit::detail::cat, nninit::detail::number;
     const nninit::detail::checker check("resnet", "");
     if (x.rows() != input_size())
-      check.fail("input rows", nninit::detail::cat("channels*height*width = ", nninit::detail::number(input_size())),
-                 nninit::detail::number(static_cast<index>(x.rows())));
+      check.fail("input rows", cat("channels*height*width = ", number(input_size())), number(index{x.rows()}));
     const index B = x.cols();
     batch_ = B;
     const index C = cfg_.channels, HW = cfg_.height * cfg_.width;
@@ -396,12 +408,12 @@ class resnet final : public network<T> {
   }
 
   matrix<T> backward(const matrix<T>& grad_output) override {
+    using nninit::detail::cat, nninit::detail::number;
     const nninit::detail::checker check("resnet", "");
     if (batch_ < 0) check.fail("backward", "preceded by forward", "no forward pass");
     if (grad_output.rows() != cfg_.classes || grad_output.cols() != batch_)
-      check.fail("grad_output", nninit::detail::cat(nninit::detail::number(cfg_.classes), "x", nninit::detail::number(batch_), " (classes x batch)"),
-                 nninit::detail::cat(nninit::detail::number(static_cast<index>(grad_output.rows())), "x",
-                             nninit::detail::number(static_cast<index>(grad_output.cols()))));
+      check.fail("grad_output", cat(number(cfg_.classes), "x", number(batch_), " (classes x batch of the forward)"),
+                 cat(number(index{grad_output.rows()}), "x", number(index{grad_output.cols()})));
     const index B = batch_;
     output_grad_ = grad_output;
     // head
@@ -485,11 +497,11 @@ class resnet final : public network<T> {
   /// "resnet 3 stages x 1 blocks, width 16, relu, 28x28x1 -> 10", then ", scalar params" and
   /// ", projection shortcuts" when set.
   std::string summary() const override {
-    using nninit::detail::number;
-    std::string s = nninit::detail::cat("resnet ", number(cfg_.stages), " stages x ", number(cfg_.blocks_per_stage),
-                                " blocks, width ", number(cfg_.base_width), ", ", cfg_.act.text(), ", ",
-                                number(cfg_.height), "x", number(cfg_.width), "x", number(cfg_.channels), " -> ",
-                                number(cfg_.classes));
+    using nninit::detail::cat, nninit::detail::number;
+    std::string s = cat("resnet ", number(cfg_.stages), " stages x ", number(cfg_.blocks_per_stage),
+                        " blocks, width ", number(cfg_.base_width), ", ", cfg_.act.text(), ", ",
+                        number(cfg_.height), "x", number(cfg_.width), "x", number(cfg_.channels), " -> ",
+                        number(cfg_.classes));
     if (cfg_.scalar_params) s += ", scalar params";
     if (cfg_.projection_shortcut) s += ", projection shortcuts";
     return s;
@@ -518,11 +530,11 @@ class resnet final : public network<T> {
   static nninit::shape conv_shape(const resnet_detail::conv_geometry& g) { return {g.cout, g.cin, g.k, g.k}; }
 
   static resnet_config validated(const resnet_config& c) {
-    using nninit::detail::number;
+    using nninit::detail::cat, nninit::detail::number;
     const nninit::detail::checker check("resnet", "");
     constexpr index max_size = index{1} << 24;
     const auto size = [&](const char* name, index v) {
-      if (v < 1 || v > max_size) check.fail(name, nninit::detail::cat("between 1 and ", number(max_size)), number(v));
+      if (v < 1 || v > max_size) check.fail(name, cat("between 1 and ", number(max_size)), number(v));
     };
     size("channels", c.channels);
     size("height", c.height);
@@ -532,23 +544,25 @@ class resnet final : public network<T> {
     size("blocks_per_stage", c.blocks_per_stage);
     if (c.stages < 1 || c.stages > 24) check.fail("stages", "between 1 and 24", number(c.stages));
     if ((c.base_width << (c.stages - 1)) > max_size)
-      check.fail("base_width", nninit::detail::cat("<= ", number(max_size >> (c.stages - 1)), " for ", number(c.stages),
-                                           " stages (the last stage is base_width * 2^(stages-1) wide)"),
+      check.fail("base_width",
+                 cat("<= ", number(max_size >> (c.stages - 1)), " for ", number(c.stages),
+                     " stages (the last stage is base_width * 2^(stages-1) wide)"),
                  number(c.base_width));
-    if (static_cast<double>(c.channels) * static_cast<double>(c.height) * static_cast<double>(c.width) >
-        static_cast<double>(index{1} << 40))
-      check.fail("channels*height*width", "<= 2^40", number(c.channels * c.height * c.width));
+    const double inputs =
+        static_cast<double>(c.channels) * static_cast<double>(c.height) * static_cast<double>(c.width);
+    if (inputs > 1099511627776.0) check.fail("channels*height*width", "<= 2^40", inputs);
     // Each stage after the first halves the size (ceil); its input must have at least 2 pixels.
     const index min_size = c.stages < 2 ? 1 : (index{1} << (c.stages - 2)) + 1;
     const auto spatial = [&](const char* name, index v) {
       if (v < min_size)
-        check.fail(name, nninit::detail::cat(">= ", number(min_size), " for ", number(c.stages),
-                                     " stages (every stage after the first halves it)"),
+        check.fail(name, cat(">= ", number(min_size), " for ", number(c.stages),
+                             " stages (every stage after the first halves it)"),
                    number(v));
     };
     spatial("height", c.height);
     spatial("width", c.width);
-    if (nninit::detail::name_of(c.act.kind) == "?") check.fail("act", "a known activation", number(static_cast<index>(c.act.kind)));
+    if (nninit::detail::name_of(c.act.kind) == "?")
+      check.fail("act", "a known activation", number(static_cast<index>(c.act.kind)));
     if (!std::isfinite(c.act.param)) check.fail("act parameter", "finite", c.act.param);
     return c;
   }
@@ -656,8 +670,14 @@ class resnet final : public network<T> {
       blk.z2.resize(cout, cols);
       blk.conv2.forward(blk.v, B, blk.z2, false, ws_);
     }
-    shortcut_forward(blk, x, B);
+    shortcut_forward(blk, shortcut_input(blk, x), B);
     resnet_detail::activate(cfg_.act, blk.z2, blk.out);
+  }
+
+  // What the shortcut reads: x, but x + bias1a for a downsampling shortcut with scalar_params, as
+  // the official Fixup code (`identity = self.downsample(x + self.bias1a)`).
+  const matrix<T>& shortcut_input(const block& blk, const matrix<T>& x) const {
+    return cfg_.scalar_params && blk.shortcut != shortcut_kind::identity ? blk.u : x;
   }
 
   // Takes d loss / d out, returns d loss / d x.
@@ -665,7 +685,7 @@ class resnet final : public network<T> {
     const bool sp = cfg_.scalar_params;
     blk.g_z2 = std::move(g_out);
     resnet_detail::times_derivative(cfg_.act, blk.z2, blk.g_z2);
-    matrix<T> gx = shortcut_backward(blk, x, B);
+    matrix<T> g_sc = shortcut_backward(blk, shortcut_input(blk, x), B);  // d loss / d shortcut input
     // conv2
     blk.g_z1.setZero(blk.conv1.g.cout, blk.z1.cols());
     if (sp) {
@@ -679,16 +699,21 @@ class resnet final : public network<T> {
     }
     resnet_detail::times_derivative(cfg_.act, blk.z1, blk.g_z1);
     // conv1
-    if (sp) {
-      blk.bias1b_grad(0, 0) = blk.g_z1.sum();
-      matrix<T> g_u = matrix<T>::Zero(x.rows(), x.cols());
-      blk.conv1.backward(blk.u, B, blk.g_z1, &g_u, ws_);
-      blk.bias1a_grad(0, 0) = g_u.sum();
-      gx += g_u;
-    } else {
-      blk.conv1.backward(x, B, blk.g_z1, &gx, ws_);
+    if (!sp) {
+      blk.conv1.backward(x, B, blk.g_z1, &g_sc, ws_);
+      return g_sc;
     }
-    return gx;
+    blk.bias1b_grad(0, 0) = blk.g_z1.sum();
+    if (blk.shortcut != shortcut_kind::identity) {  // the shortcut read u = x + bias1a too
+      blk.conv1.backward(blk.u, B, blk.g_z1, &g_sc, ws_);
+      blk.bias1a_grad(0, 0) = g_sc.sum();
+      return g_sc;
+    }
+    matrix<T> g_u = matrix<T>::Zero(x.rows(), x.cols());
+    blk.conv1.backward(blk.u, B, blk.g_z1, &g_u, ws_);
+    blk.bias1a_grad(0, 0) = g_u.sum();
+    g_sc += g_u;
+    return g_sc;
   }
 
   resnet_config cfg_;

@@ -52,7 +52,7 @@ struct compare_options {
   std::vector<std::string> schemes;
   std::vector<std::string> sets;
   bool bias = false;
-  nninit::index batch = 256, seeds = 1, jacobian_max = 1024;
+  nninit::index batch = 256, seeds = 4, jacobian_max = 1024;
   std::string seed = "0";
   std::string gradient = "random";
   std::string train = "fashion-mnist";
@@ -350,7 +350,7 @@ void setup_compare(CLI::App& app, int argc, char** argv) {
   sub->add_option("--set", o->sets, "SCHEME.OPTION=VALUE, for every entry of that scheme (repeatable)");
   sub->add_flag("--bias", o->bias, "zero-initialized biases in the probed networks (the trained ones always have them)");
   sub->add_option("--batch", o->batch, "examples in the probing batch")->capture_default_str();
-  sub->add_option("--seeds", o->seeds, "independent initializations averaged per scheme")->capture_default_str();
+  sub->add_option("--seeds", o->seeds, "independent initializations averaged per scheme (the Jacobian spectrum plotted is the first's)")->capture_default_str();
   sub->add_option("--seed", o->seed, "base seed of every engine")->capture_default_str();
   sub->add_option("--gradient", o->gradient,
                   "backward pass from i.i.d. N(0,1) output gradients (random) or cross-entropy on random labels (loss)")

@@ -26,10 +26,21 @@ std::string short_number(double v) {
 /// JSON number; NaN and +-inf are null (the run's "finite" flag says why).
 std::string finite_or_null(double v) { return std::isfinite(v) ? json::number(v) : std::string("null"); }
 
-double forward_growth(const h::signal_stats& s) { return s.layers.empty() ? NAN : s.layers.back().forward_ratio; }
+/// The last probe of the body: the classifier of a ResNet reads a global average pool, whose
+/// 1/positions scaling is not signal propagation, so the ratios stop before it.
+const h::layer_stats* last_body_layer(const h::signal_stats& s) {
+  for (auto it = s.layers.rbegin(); it != s.layers.rend(); ++it)
+    if (it->name != "classifier") return &*it;
+  return nullptr;
+}
+double forward_growth(const h::signal_stats& s) {
+  const auto* last = last_body_layer(s);
+  return last ? last->forward_ratio : NAN;
+}
 /// Gradient variance at the first probe over the last: > 1 when gradients grow towards the input.
 double gradient_growth(const h::signal_stats& s) {
-  return s.layers.empty() ? NAN : s.layers.front().backward_var / s.layers.back().backward_var;
+  const auto* last = last_body_layer(s);
+  return last ? s.layers.front().backward_var / last->backward_var : NAN;
 }
 /// s_max / s_min, or "singular" when s_min is below what double precision resolves
 /// (s_max * n * eps, LAPACK's rank threshold): a relu Jacobian with dead units, or a deep
@@ -104,12 +115,13 @@ std::string verdict(const h::signal_stats& s) {
   if (!s.finite) return "overflow at " + s.first_non_finite;
   // Over the whole depth, a factor of 10 either way is a failure to propagate.
   const auto trend = [](double ratio) -> std::string { return ratio > 10 ? "explode" : ratio < 0.1 ? "vanish" : ""; };
+  const auto singular = [](const std::string& verb) { return verb + (verb == "vanish" ? "es" : "s"); };
   const std::string f = trend(forward_growth(s)), g = trend(gradient_growth(s));
   if (f.empty() && g.empty()) return "stable";
   if (f == g) return "signal and gradient " + f;
-  if (g.empty()) return "signal " + f + "s";
-  if (f.empty()) return "gradient " + g + "s";
-  return "signal " + f + "s, gradient " + g + "s";
+  if (g.empty()) return "signal " + singular(f);
+  if (f.empty()) return "gradient " + singular(g);
+  return "signal " + singular(f) + ", gradient " + singular(g);
 }
 
 std::string table(const config& c, const results& r) {
@@ -139,7 +151,7 @@ std::string table(const config& c, const results& r) {
     out.back() = '\n';
   }
   out += "\nfwd var L/1: forward variance at the last layer over the first; grad var 1/L: gradient variance at the "
-         "first layer over the last;\nJacobian: d output / d input at one input (E[s^2] = 1 and s_max/s_min = 1 is "
+         "first layer over the last (before any classifier);\nJacobian: d output / d input at one input (E[s^2] = 1 and s_max/s_min = 1 is "
          "dynamical isometry; singular: s_min below double precision).\ncommand: " + c.command + "\n";
   return out;
 }

@@ -142,6 +142,10 @@ TEST_CASE("compare: bad input exits with 2, one nninit:: line, and writes no fil
     CHECK(r.out.empty());
     CHECK(dir.entries().empty());
   }
+  // An output in a missing directory is refused before the runs, not after them.
+  const result r = run({"compare", "--train", "none", "--report", "/nonexistent/dir/r.html"});
+  CHECK(r.code == 2);
+  CHECK(r.err == "nninit::compare: report must be a file in an existing directory, got '/nonexistent/dir/r.html'\n");
 }
 
 TEST_CASE("compare: headless Chromium renders the report") {

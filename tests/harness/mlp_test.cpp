@@ -7,51 +7,13 @@
 #include <cmath>
 #include <functional>
 
+#include "gradient_check.hpp"
 #include "test_util.hpp"
 
 namespace h = nninit::harness;
 using mat = h::matrix<double>;
 
 namespace {
-
-/// loss = sum(output .* R); checks every parameter's and the input's gradient against central
-/// differences. Returns the largest error relative to |analytic| + |numeric| + 1e-3: the floor
-/// keeps the round-off of a difference quotient (~1e-16 * |loss| / step) out of tiny gradients.
-double gradient_error(h::network<double>& net, const mat& x) {
-  const mat& y0 = net.forward(x);
-  mat r(y0.rows(), y0.cols());
-  nninit::normal(r, nninit::engine{99, 1});
-  const auto loss = [&](const mat& in) { return net.forward(in).cwiseProduct(r).sum(); };
-  net.forward(x);
-  const mat dx = net.backward(r);
-  auto params = net.parameters();
-  std::vector<mat> grads;
-  for (auto& p : params) grads.push_back(*p.grad);
-  constexpr double step = 1e-6;
-  double worst = 0;
-  const auto compare = [&](double analytic, double numeric) {
-    const double err = std::abs(analytic - numeric) / (std::abs(analytic) + std::abs(numeric) + 1e-3);
-    worst = std::max(worst, err);
-  };
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    mat& v = *params[i].value;
-    for (Eigen::Index k = 0; k < v.size(); k += std::max<Eigen::Index>(1, v.size() / 7)) {
-      const double keep = v.data()[k];
-      v.data()[k] = keep + step;
-      const double up = loss(x);
-      v.data()[k] = keep - step;
-      const double down = loss(x);
-      v.data()[k] = keep;
-      compare(grads[i].data()[k], (up - down) / (2 * step));
-    }
-  }
-  for (Eigen::Index k = 0; k < x.size(); k += 3) {
-    mat xp = x, xm = x;
-    xp.data()[k] += step, xm.data()[k] -= step;
-    compare(dx.data()[k], (loss(xp) - loss(xm)) / (2 * step));
-  }
-  return worst;
-}
 
 void randomize(h::network<double>& net) {
   auto params = net.parameters();
@@ -112,7 +74,9 @@ TEST_CASE("mlp: gradients match finite differences, with and without bias and cl
       mat x(5, 4);
       nninit::normal(x, nninit::engine{3});
       INFO("bias ", bias, " outputs ", outputs);
-      CHECK(gradient_error(net, x) < 1e-6);
+      const auto rep = test::check_gradients(net, x);
+      INFO(rep.where);
+      CHECK(rep.worst < 1e-6);
     }
 }
 
@@ -128,7 +92,9 @@ TEST_CASE("resmlp: gradients match finite differences, scalar parameters include
       mat x(4, 3);
       nninit::normal(x, nninit::engine{4});
       INFO("layers per block ", m, " scalars ", scalars);
-      CHECK(gradient_error(net, x) < 1e-6);
+      const auto rep = test::check_gradients(net, x);
+      INFO(rep.where);
+      CHECK(rep.worst < 1e-6);
     }
 }
 

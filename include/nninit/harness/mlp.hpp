@@ -7,59 +7,12 @@
 
 #include "../detail/format.hpp"
 #include "activation.hpp"
+#include "detail/elementwise.hpp"
 #include "network.hpp"
 
 namespace nninit::harness {
 
 namespace detail {
-
-/// out = f(z), elementwise. The switch sits outside the loop, so each loop is a plain map.
-template <class F>
-void map_kind(const activation& a, F&& body) {
-  switch (a.kind) {
-#define NNINIT_DETAIL_KIND(k) \
-  case activation_kind::k: body(activation(activation_kind::k, a.param)); break;
-    NNINIT_DETAIL_KIND(linear) NNINIT_DETAIL_KIND(relu) NNINIT_DETAIL_KIND(leaky_relu) NNINIT_DETAIL_KIND(tanh)
-    NNINIT_DETAIL_KIND(sigmoid) NNINIT_DETAIL_KIND(selu) NNINIT_DETAIL_KIND(gelu) NNINIT_DETAIL_KIND(silu)
-    NNINIT_DETAIL_KIND(elu) NNINIT_DETAIL_KIND(sine) NNINIT_DETAIL_KIND(gaussian)
-#undef NNINIT_DETAIL_KIND
-  }
-}
-
-template <class T>
-void apply(const activation& a, const matrix<T>& z, matrix<T>& out) {
-  out.resize(z.rows(), z.cols());
-  const T* in = z.data();
-  T* o = out.data();
-  const Eigen::Index n = z.size();
-  if (a.kind == activation_kind::linear) {
-    out = z;
-    return;
-  }
-  if (a.kind == activation_kind::relu) {
-    out = z.cwiseMax(T(0));
-    return;
-  }
-  map_kind(a, [&](const activation& f) {
-    for (Eigen::Index i = 0; i < n; ++i) o[i] = f.value(in[i]);
-  });
-}
-
-/// g *= f'(z), elementwise: the gradient through the activation.
-template <class T>
-void times_derivative(const activation& a, const matrix<T>& z, matrix<T>& g) {
-  const T* in = z.data();
-  T* o = g.data();
-  const Eigen::Index n = z.size();
-  if (a.kind == activation_kind::linear) return;
-  if (a.kind == activation_kind::relu) {
-    for (Eigen::Index i = 0; i < n; ++i) o[i] = in[i] > 0 ? o[i] : T(0);
-    return;
-  }
-  map_kind(a, [&](const activation& f) {
-    for (Eigen::Index i = 0; i < n; ++i) o[i] *= f.derivative(in[i]);
-  });
-}
 
 /// A fully connected layer z = W x (+ b), W of shape (out, in), PyTorch's nn.Linear layout.
 template <class T>
@@ -145,7 +98,7 @@ class mlp final : public network<T> {
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       layers_[l].forward(*in, z_[l]);
       if (l < a_.size()) {
-        detail::apply(config_.act, z_[l], a_[l]);
+        detail::activate(config_.act, z_[l], a_[l]);
         in = &a_[l];
       }
     }
@@ -247,7 +200,7 @@ class resmlp final : public network<T> {
     const matrix<T>* h = &x_;
     if (!stem_.empty()) {
       stem_[0].forward(x_, stem_z_);
-      detail::apply(config_.act, stem_z_, stem_a_);
+      detail::activate(config_.act, stem_z_, stem_a_);
       h = &stem_a_;
     }
     const std::size_t m = static_cast<std::size_t>(config_.layers_per_block);
@@ -258,13 +211,13 @@ class resmlp final : public network<T> {
         blk.layers[j].forward(scratch_, blk.z[j]);
         if (j + 1 < m) {
           blk.z[j].array() += blk.bias_out[j]();
-          detail::apply(config_.act, blk.z[j], blk.a[j]);
+          detail::activate(config_.act, blk.z[j], blk.a[j]);
         }
       }
       // z[m-1] is W_m t alone; the block's pre-activation is y = h + s z + beta_last.
       blk.y = *blk.in + blk.scale() * blk.z[m - 1];
       blk.y.array() += blk.bias_last();
-      detail::apply(config_.act, blk.y, blk.out);
+      detail::activate(config_.act, blk.y, blk.out);
       h = &blk.out;
     }
     if (!head_.empty()) {

@@ -48,6 +48,7 @@
 #include "../error.hpp"
 #include "../shape.hpp"
 #include "activation.hpp"
+#include "detail/elementwise.hpp"
 #include "network.hpp"
 
 namespace nninit::harness {
@@ -231,110 +232,6 @@ struct conv {
   }
 };
 
-/// Calls f(std::integral_constant<activation_kind, K>{}) for the kind of `a`, so that loops
-/// instantiated per kind have the activation's switch folded away.
-template <class F>
-void with_kind(const activation& a, F&& f) {
-  using k = activation_kind;
-  switch (a.kind) {
-    case k::linear: f(std::integral_constant<k, k::linear>{}); return;
-    case k::relu: f(std::integral_constant<k, k::relu>{}); return;
-    case k::leaky_relu: f(std::integral_constant<k, k::leaky_relu>{}); return;
-    case k::tanh: f(std::integral_constant<k, k::tanh>{}); return;
-    case k::sigmoid: f(std::integral_constant<k, k::sigmoid>{}); return;
-    case k::selu: f(std::integral_constant<k, k::selu>{}); return;
-    case k::gelu: f(std::integral_constant<k, k::gelu>{}); return;
-    case k::silu: f(std::integral_constant<k, k::silu>{}); return;
-    case k::elu: f(std::integral_constant<k, k::elu>{}); return;
-    case k::sine: f(std::integral_constant<k, k::sine>{}); return;
-    case k::gaussian: f(std::integral_constant<k, k::gaussian>{}); return;
-  }
-}
-
-/// g where z > 0, else 0: relu's backward (PyTorch's threshold_backward), vectorized.
-template <class T>
-struct relu_mask_op {
-  T operator()(const T& g, const T& z) const { return z > T(0) ? g : T(0); }
-  template <class Packet>
-  Packet packetOp(const Packet& g, const Packet& z) const {
-    return Eigen::internal::pand(Eigen::internal::pcmp_lt(Eigen::internal::pzero(z), z), g);
-  }
-};
-
-/// g where z > 0, else slope * g: leaky_relu's backward, vectorized.
-template <class T>
-struct leaky_mask_op {
-  T slope;
-  T operator()(const T& g, const T& z) const { return z > T(0) ? g : slope * g; }
-  template <class Packet>
-  Packet packetOp(const Packet& g, const Packet& z) const {
-    using namespace Eigen::internal;
-    return pselect(pcmp_lt(pzero(z), z), g, pmul(pset1<Packet>(slope), g));
-  }
-};
-
-}  // namespace resnet_detail
-}  // namespace nninit::harness
-
-namespace Eigen::internal {
-template <class T>
-struct functor_traits<nninit::harness::resnet_detail::relu_mask_op<T>> {
-  enum { Cost = 2 * NumTraits<T>::AddCost, PacketAccess = packet_traits<T>::HasCmp };
-};
-template <class T>
-struct functor_traits<nninit::harness::resnet_detail::leaky_mask_op<T>> {
-  enum { Cost = NumTraits<T>::AddCost + NumTraits<T>::MulCost, PacketAccess = packet_traits<T>::HasCmp };
-};
-}  // namespace Eigen::internal
-
-namespace nninit::harness {
-namespace resnet_detail {
-
-/// y = act(z), elementwise. relu, leaky_relu and linear are Eigen expressions (vectorized and
-/// branch-free: a branch on the sign of z mispredicts half the time); the others a plain loop
-/// with the activation's switch folded per kind.
-template <class T>
-void activate(const activation& a, const matrix<T>& z, matrix<T>& y) {
-  y.resize(z.rows(), z.cols());
-  const T p = static_cast<T>(a.param);
-  with_kind(a, [&](auto kind) {
-    constexpr activation_kind K = decltype(kind)::value;
-    if constexpr (K == activation_kind::relu) {
-      y.noalias() = z.cwiseMax(T(0));  // NaN stays NaN
-    } else if constexpr (K == activation_kind::leaky_relu) {
-      y.noalias() = z.cwiseMax(T(0)) + p * z.cwiseMin(T(0));
-    } else if constexpr (K == activation_kind::linear) {
-      y = z;
-    } else {
-      const activation f(K, a.param);
-      const T* zp = z.data();
-      T* yp = y.data();
-      const index n = z.size();
-      for (index i = 0; i < n; ++i) yp[i] = f.value(zp[i]);
-    }
-  });
-}
-
-/// g *= act'(z), elementwise, with relu'(0) = 0 and leaky_relu'(0) = slope as activation says.
-template <class T>
-void times_derivative(const activation& a, const matrix<T>& z, matrix<T>& g) {
-  with_kind(a, [&](auto kind) {
-    constexpr activation_kind K = decltype(kind)::value;
-    if constexpr (K == activation_kind::relu) {
-      g = g.binaryExpr(z, relu_mask_op<T>{});
-    } else if constexpr (K == activation_kind::leaky_relu) {
-      g = g.binaryExpr(z, leaky_mask_op<T>{static_cast<T>(a.param)});
-    } else if constexpr (K == activation_kind::linear) {
-    } else {
-      const activation f(K, a.param);
-      const T* zp = z.data();
-      T* gp = g.data();
-      const index n = z.size();
-      for (index i = 0; i < n; ++i) gp[i] *= f.derivative(zp[i]);
-    }
-  });
-}
-
 }  // namespace resnet_detail
 
 /// The ResNet described at the top of this file. Every weight and bias starts at zero, the
@@ -389,7 +286,7 @@ class resnet final : public network<T> {
     stem_z_.resize(cfg_.base_width, HW * B);
     stem_.forward(input_, B, stem_z_, false, ws_);
     stem_z_.colwise() += stem_bias_.col(0);
-    resnet_detail::activate(cfg_.act, stem_z_, stem_out_);
+    detail::activate(cfg_.act, stem_z_, stem_out_);
     // blocks
     const matrix<T>* x_in = &stem_out_;
     for (auto& blk : blocks_) {
@@ -431,7 +328,7 @@ class resnet final : public network<T> {
     }
     // stem
     stem_grad_ = std::move(g);
-    resnet_detail::times_derivative(cfg_.act, stem_z_, stem_grad_);
+    detail::times_derivative(cfg_.act, stem_z_, stem_grad_);
     stem_bias_grad_ = stem_grad_.rowwise().sum();
     matrix<T> g_in = matrix<T>::Zero(cfg_.channels, input_.cols());
     stem_.backward(input_, B, stem_grad_, &g_in, ws_);
@@ -660,7 +557,7 @@ class resnet final : public network<T> {
     blk.z1.resize(cout, cols);
     blk.conv1.forward(*in1, B, blk.z1, false, ws_);
     if (sp) blk.z1.array() += blk.bias1b(0, 0);
-    resnet_detail::activate(cfg_.act, blk.z1, blk.v);
+    detail::activate(cfg_.act, blk.z1, blk.v);
     if (sp) {
       blk.v.array() += blk.bias2a(0, 0);
       blk.c2.resize(cout, cols);
@@ -671,7 +568,7 @@ class resnet final : public network<T> {
       blk.conv2.forward(blk.v, B, blk.z2, false, ws_);
     }
     shortcut_forward(blk, shortcut_input(blk, x), B);
-    resnet_detail::activate(cfg_.act, blk.z2, blk.out);
+    detail::activate(cfg_.act, blk.z2, blk.out);
   }
 
   // What the shortcut reads: x, but x + bias1a for a downsampling shortcut with scalar_params, as
@@ -684,7 +581,7 @@ class resnet final : public network<T> {
   matrix<T> block_backward(block& blk, const matrix<T>& x, matrix<T>&& g_out, index B) {
     const bool sp = cfg_.scalar_params;
     blk.g_z2 = std::move(g_out);
-    resnet_detail::times_derivative(cfg_.act, blk.z2, blk.g_z2);
+    detail::times_derivative(cfg_.act, blk.z2, blk.g_z2);
     matrix<T> g_sc = shortcut_backward(blk, shortcut_input(blk, x), B);  // d loss / d shortcut input
     // conv2
     blk.g_z1.setZero(blk.conv1.g.cout, blk.z1.cols());
@@ -697,7 +594,7 @@ class resnet final : public network<T> {
     } else {
       blk.conv2.backward(blk.v, B, blk.g_z2, &blk.g_z1, ws_);
     }
-    resnet_detail::times_derivative(cfg_.act, blk.z1, blk.g_z1);
+    detail::times_derivative(cfg_.act, blk.z1, blk.g_z1);
     // conv1
     if (!sp) {
       blk.conv1.backward(x, B, blk.g_z1, &g_sc, ws_);

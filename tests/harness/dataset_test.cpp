@@ -165,6 +165,22 @@ std::vector<nninit::index> class_counts(const Eigen::VectorXi& y, nninit::index 
   return counts;
 }
 
+/// 10 classes of 1x28x28 images, `train` and `test` examples, every class equally often.
+void check_balanced_layout(const dataset& d, Eigen::Index train, Eigen::Index test) {
+  CHECK(d.classes == 10);
+  CHECK(d.channels == 1);
+  CHECK(d.height == 28);
+  CHECK(d.width == 28);
+  REQUIRE(d.train_x.rows() == 784);
+  REQUIRE(d.test_x.rows() == 784);
+  REQUIRE(d.train_x.cols() == train);
+  REQUIRE(d.test_x.cols() == test);
+  REQUIRE(d.train_y.size() == train);
+  REQUIRE(d.test_y.size() == test);
+  for (auto c : class_counts(d.train_y, 10)) CHECK(c == train / 10);
+  for (auto c : class_counts(d.test_y, 10)) CHECK(c == test / 10);
+}
+
 }  // namespace
 
 TEST_CASE("fashion_mnist loader reads small gzipped and plain IDX files exactly") {
@@ -428,18 +444,7 @@ TEST_CASE("real Fashion-MNIST has the published sizes, balance and first labels"
   MESSAGE("Fashion-MNIST loaded in " << seconds << " s");
   CHECK_FALSE(d.synthetic);
   CHECK(d.source == "Fashion-MNIST (/usr/share/datasets/fashion-mnist)");
-  CHECK(d.classes == 10);
-  CHECK(d.channels == 1);
-  CHECK(d.height == 28);
-  CHECK(d.width == 28);
-  REQUIRE(d.train_x.rows() == 784);
-  REQUIRE(d.test_x.rows() == 784);
-  REQUIRE(d.train_x.cols() == 60000);
-  REQUIRE(d.test_x.cols() == 10000);
-  REQUIRE(d.train_y.size() == 60000);
-  REQUIRE(d.test_y.size() == 10000);
-  for (auto c : class_counts(d.train_y, 10)) CHECK(c == 6000);
-  for (auto c : class_counts(d.test_y, 10)) CHECK(c == 1000);
+  check_balanced_layout(d, 60000, 10000);
   // Checked with Python's gzip module: the first labels are 9 (ankle boot) in both files.
   CHECK(d.train_y(0) == 9);
   CHECK(d.test_y(0) == 9);
@@ -474,18 +479,7 @@ TEST_CASE("synthetic task has the dataset layout, balanced classes and finite st
   const dataset d = nninit::harness::synthetic_task(2000, 500, 1);
   CHECK(d.synthetic);
   CHECK(d.source.find("synthetic") != std::string::npos);
-  CHECK(d.classes == 10);
-  CHECK(d.channels == 1);
-  CHECK(d.height == 28);
-  CHECK(d.width == 28);
-  REQUIRE(d.train_x.rows() == 784);
-  REQUIRE(d.test_x.rows() == 784);
-  REQUIRE(d.train_x.cols() == 2000);
-  REQUIRE(d.test_x.cols() == 500);
-  REQUIRE(d.train_y.size() == 2000);
-  REQUIRE(d.test_y.size() == 500);
-  for (auto c : class_counts(d.train_y, 10)) CHECK(c == 200);
-  for (auto c : class_counts(d.test_y, 10)) CHECK(c == 50);
+  check_balanced_layout(d, 2000, 500);
   // Every run of ten consecutive examples holds each class once.
   for (Eigen::Index start = 0; start < 2000; start += 10) {
     const auto counts = class_counts(d.train_y.segment(start, 10), 10);

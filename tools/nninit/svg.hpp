@@ -96,13 +96,14 @@ inline std::string fixed(double v, int decimals = 2) {
   char buf[400];
   const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
   if (res.ec != std::errc()) return "0";
-  std::string s(buf, res.ptr);
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
+  // Trimmed in the buffer: assigning "0" to a std::string here trips g++ 12's false -Wrestrict.
+  const char* end = res.ptr;
+  if (std::find(static_cast<const char*>(buf), end, '.') != end) {
+    while (end[-1] == '0') --end;
+    if (end[-1] == '.') --end;
   }
-  if (s == "-0") s = "0";
-  return s;
+  const char* begin = end - buf == 2 && buf[0] == '-' && buf[1] == '0' ? buf + 1 : buf;  // never "-0"
+  return std::string(begin, end);
 }
 
 /// `v` with exactly `decimals` decimals ("0.50"), for tick labels of one axis.

@@ -24,7 +24,11 @@ std::vector<nninit::initializer> two_d_schemes() {
     if (info.name == "dirac" || info.name == "delta_orthogonal") continue;  // need 3-5-D shapes
     nninit::initializer init(info.name);
     if (info.name == "sparse") init.set("sparsity", "0.25");
+    if (info.name == "fixup") init.set("branches", "9"), init.set("layers_per_branch", "2");
     out.push_back(init);
+    // The deterministic schemes' seeded noise follows the contract too.
+    if (info.name == "idinit") out.push_back(init), out.back().set("loosen_std", "0.01");
+    if (info.name == "constnet") out.push_back(init), out.back().set("noise_std", "0.01");
   }
   return out;
 }

@@ -45,6 +45,27 @@ TEST_CASE("errors: every bad argument throws init_error with the exact message a
       {"dirac", {{"groups", "0"}}, {6, 4, 3}, "nninit::dirac: groups must be >= 1, got 0, for a 6x4x3 target"},
       {"orthogonal", {{"gain", "-inf"}}, {3, 4}, "nninit::orthogonal: gain must be finite and within float range, got -inf, for a 3x4 target"},
       {"constant", {{"val", "1e39"}}, {3, 4}, "nninit::constant: val must be finite and within float range, got 1e+39, for a 3x4 target"},
+      {"zero_hadamard", {}, {5}, "nninit::zero_hadamard: shape must be 2-D (dense) or 3-, 4- or 5-D (conv), got 1-D, for a 5 target"},
+      {"zero_hadamard", {}, {4, 2, 3, 4},
+       "nninit::zero_hadamard: kernel must be odd on every axis (set even_kernel=upper or lower to pick a centre), got 4x2x3x4, for a 4x2x3x4 target"},
+      {"zero_hadamard", {}, nninit::shape{6, 4, 3}.with_groups(4), "nninit::zero_hadamard: groups must be a divisor of the 6 output channels, got 4, for a 6x4x3 target"},
+      {"idinit", {{"tau", "nan"}}, {3, 4}, "nninit::idinit: tau must be finite and within float range, got nan, for a 3x4 target"},
+      {"idinit", {{"tau", "-inf"}}, {3, 4}, "nninit::idinit: tau must be finite and within float range, got -inf, for a 3x4 target"},
+      {"idinit", {{"eps", "-1e-06"}}, {3, 4}, "nninit::idinit: eps must be finite and >= 0, got -1e-06, for a 3x4 target"},
+      {"idinit", {{"eps", "inf"}}, {3, 4}, "nninit::idinit: eps must be finite and >= 0, got inf, for a 3x4 target"},
+      {"idinit", {{"loosen_std", "-0.1"}}, {3, 4}, "nninit::idinit: loosen_std must be finite and >= 0, got -0.1, for a 3x4 target"},
+      {"idinit", {{"loosen_std", "nan"}}, {3, 4}, "nninit::idinit: loosen_std must be finite and >= 0, got nan, for a 3x4 target"},
+      {"idinit", {}, {2, 3, 4, 5, 6, 7}, "nninit::idinit: shape must be 2-D (dense) or 3-, 4- or 5-D (conv), got 6-D, for a 2x3x4x5x6x7 target"},
+      {"fixup", {}, {16, 16, 3, 3},
+       "nninit::fixup: branches must be >= 1 (L, the number of residual branches in the network), got 0, for a 16x16x3x3 target"},
+      {"fixup", {{"branches", "-3"}, {"layers_per_branch", "2"}}, {3, 4},
+       "nninit::fixup: branches must be >= 1 (L, the number of residual branches in the network), got -3, for a 3x4 target"},
+      {"fixup", {{"branches", "54"}, {"layers_per_branch", "1"}}, {3, 4},
+       "nninit::fixup: layers_per_branch must be >= 2 (m, weight layers per branch; L^(-1/(2m-2)) needs m >= 2), got 1, for a 3x4 target"},
+      {"constnet", {{"noise_std", "-1"}}, {3, 4}, "nninit::constnet: noise_std must be finite and >= 0, got -1, for a 3x4 target"},
+      {"constnet", {{"noise_std", "inf"}}, {3, 4}, "nninit::constnet: noise_std must be finite and >= 0, got inf, for a 3x4 target"},
+      {"constnet", {}, {8, 8, 2, 2},
+       "nninit::constnet: kernel must be odd on every axis (set even_kernel=upper or lower to pick a centre), got 8x8x2x2, for a 8x8x2x2 target"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.message);
@@ -63,6 +84,16 @@ TEST_CASE("errors: a block outside the weight is refused, naming the block and t
                        "for a 10x10 block of a 20x20 target",
                        nninit::init_error);
   CHECK_THROWS_AS(nninit::scheme::normal{}(part, nninit::engine(1), nninit::shape{20, 20}.at(-1, 0)), nninit::init_error);
+}
+
+TEST_CASE("errors: fixup_scale refuses L < 1 and m < 2") {
+  CHECK_THROWS_WITH_AS(nninit::fixup_scale(0, 2),
+                       "nninit::fixup_scale: branches must be >= 1 (L, the number of residual branches in the network), got 0",
+                       nninit::init_error);
+  CHECK_THROWS_WITH_AS(nninit::fixup_scale(10, 1),
+                       "nninit::fixup_scale: layers_per_branch must be >= 2 (m, weight layers per branch; L^(-1/(2m-2)) "
+                       "needs m >= 2), got 1",
+                       nninit::init_error);
 }
 
 TEST_CASE("errors: init_error is a std::invalid_argument") {

@@ -12,6 +12,11 @@
 //   orthogonal.hpp        orthogonal, delta_orthogonal
 //   sparse.hpp            sparse
 //   torch_default.hpp     PyTorch's nn.Linear / nn.Conv* default weight and bias
+//   zero_hadamard.hpp     zero_hadamard (ZerO); hadamard.hpp: Hadamard entries, fwht
+//   idinit.hpp            idinit (IDInit: IDI, IDIC, IDIZ)
+//   fixup.hpp             fixup, fixup_scale (Fixup)
+//   constnet.hpp          constnet (ConstNet)
+//   network_plan.hpp      plan_network: a whole network under a network-level rule (layer_role.hpp)
 //   gain.hpp              calculate_gain
 //   shape.hpp             shape, layout, fans, fan_mode
 //   engine.hpp            engine (seed, stream); philox.hpp: Philox4x32-10
@@ -37,4 +42,12 @@
 #include "orthogonal.hpp"
 #include "sparse.hpp"
 #include "torch_default.hpp"
+#include "kernel_centre.hpp"
+#include "hadamard.hpp"
+#include "zero_hadamard.hpp"
+#include "idinit.hpp"
+#include "fixup.hpp"
+#include "constnet.hpp"
+#include "layer_role.hpp"
 #include "registry.hpp"
+#include "network_plan.hpp"

@@ -24,12 +24,16 @@ enum class distribution {
   orthogonal,        ///< value * Q, Q with orthonormal rows or columns (orthogonal)
   delta_orthogonal,  ///< value * Q at the centre tap, 0 elsewhere (delta_orthogonal)
   sparse_normal,     ///< N(0, std^2) with `zeros_per_column` zeros in each column (sparse)
+  hadamard,          ///< value * the top-left (out x in) block of H_m, at the centre tap of a conv (ZerO)
+  padded_identity,   ///< value at (o, o mod in) of the (out, in*k) view (IDInit's IDI_tau)
+  zero_sum_identity, ///< +-value in every row, rows summing to 0 (IDInit's IDIZ_eps)
+  channel_mean,      ///< value = 1/in at the centre tap of every (out, in) pair (ConstNet's ConstAvg)
 };
 
 namespace detail {
 template <>
 struct enum_names<distribution> {
-  static constexpr std::array<std::pair<distribution, std::string_view>, 9> table{{
+  static constexpr std::array<std::pair<distribution, std::string_view>, 13> table{{
       {distribution::constant, "constant"},
       {distribution::uniform, "uniform"},
       {distribution::normal, "normal"},
@@ -39,6 +43,10 @@ struct enum_names<distribution> {
       {distribution::orthogonal, "orthogonal"},
       {distribution::delta_orthogonal, "delta_orthogonal"},
       {distribution::sparse_normal, "sparse_normal"},
+      {distribution::hadamard, "hadamard"},
+      {distribution::padded_identity, "padded_identity"},
+      {distribution::zero_sum_identity, "zero_sum_identity"},
+      {distribution::channel_mean, "channel_mean"},
   }};
 };
 }  // namespace detail
@@ -55,11 +63,13 @@ struct plan {
   index fan_out = -1;
   double gain = none;
   double mean = none;
-  double std = none;    ///< std of the normal sampled (before truncation), or of the uniform
+  double std = none;    ///< std of the normal sampled (before truncation), or of the uniform, or
+                        ///< of the noise added to a deterministic construction (idinit, constnet)
   double bound = none;  ///< half-width of a symmetric uniform, or |truncation bound| when symmetric
   double lo = none;     ///< lower end of the support (uniform, truncated_normal)
   double hi = none;     ///< upper end of the support
-  double value = none;  ///< constant value, or the scale of identity/dirac/orthogonal
+  double value = none;  ///< constant value, the scale of identity/dirac/orthogonal, ZerO's Hadamard
+                        ///< factor, IDInit's tau or eps, ConstNet's 1/in, or Fixup's L^(-1/(2m-2))
   double output_std = none;  ///< standard deviation of the values written, where it is known
   index groups = 1;                ///< dirac
   index zeros_per_column = -1;     ///< sparse

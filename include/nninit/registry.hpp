@@ -11,9 +11,13 @@
 #include <vector>
 
 #include "constant.hpp"
+#include "constnet.hpp"
 #include "dirac.hpp"
 #include "eye.hpp"
+#include "fixup.hpp"
+#include "idinit.hpp"
 #include "kaiming.hpp"
+#include "layer_role.hpp"
 #include "normal.hpp"
 #include "orthogonal.hpp"
 #include "sparse.hpp"
@@ -22,6 +26,7 @@
 #include "uniform.hpp"
 #include "variance_scaling.hpp"
 #include "xavier.hpp"
+#include "zero_hadamard.hpp"
 
 namespace nninit {
 
@@ -49,7 +54,8 @@ using any_scheme =
                  scheme::variance_scaling, scheme::xavier_uniform, scheme::xavier_normal, scheme::kaiming_uniform,
                  scheme::kaiming_normal, scheme::lecun_uniform, scheme::lecun_normal, scheme::glorot_uniform,
                  scheme::glorot_normal, scheme::he_uniform, scheme::he_normal, scheme::eye, scheme::dirac,
-                 scheme::sparse, scheme::orthogonal, scheme::delta_orthogonal, scheme::torch_default>;
+                 scheme::sparse, scheme::orthogonal, scheme::delta_orthogonal, scheme::torch_default,
+                 scheme::zero_hadamard, scheme::idinit, scheme::fixup, scheme::constnet>;
 
 template <class F, std::size_t... I>
 void for_each_alternative(F&& f, std::index_sequence<I...>) {
@@ -105,6 +111,45 @@ void parse_option(const checker& check, std::string_view name, std::string_view 
     if (!v) check.fail(name, cat("one of ", choices_of<M>()), quoted);
     out = *v;
   }
+}
+
+/// The network rule of each scheme: which scheme (and options) a weight at `role` gets. A plain
+/// scheme is the same everywhere; the identity-style ones are described in their headers.
+template <class S>
+any_scheme for_layer(const S& s, layer_role, const residual_structure&) {
+  return s;
+}
+inline bool zero_role(layer_role role) { return role == layer_role::branch_last || role == layer_role::classifier; }
+inline bool branch_role(layer_role role) {
+  return role == layer_role::branch_first || role == layer_role::branch_middle || role == layer_role::branch_last;
+}
+inline any_scheme for_layer(const scheme::fixup& s, layer_role role, const residual_structure& net) {
+  if (zero_role(role)) return scheme::zeros{};
+  if (!branch_role(role)) {  // outside the branches: He normal, unscaled
+    scheme::kaiming_normal he;
+    he.mode = s.mode;
+    he.nonlinearity = nonlinearity::relu;
+    return he;
+  }
+  scheme::fixup in_branch = s;
+  if (in_branch.branches == 0) in_branch.branches = net.branches;
+  if (in_branch.layers_per_branch == 0) in_branch.layers_per_branch = net.layers_per_branch;
+  return in_branch;
+}
+inline any_scheme for_layer(const scheme::zero_hadamard& s, layer_role role, const residual_structure&) {
+  if (role == layer_role::branch_last) return scheme::zeros{};
+  return s;
+}
+inline any_scheme for_layer(const scheme::idinit& s, layer_role role, const residual_structure&) {
+  if (role == layer_role::classifier && s.zero_classifier) return scheme::zeros{};
+  scheme::idinit layer = s;
+  if (role == layer_role::branch_last) layer.form = idinit_form::zero;
+  return layer;
+}
+inline any_scheme for_layer(const scheme::constnet& s, layer_role role, const residual_structure&) {
+  scheme::constnet layer = s;
+  if (zero_role(role) || branch_role(role)) layer.form = constnet_form::zero;
+  return layer;
 }
 
 }  // namespace detail
@@ -164,6 +209,17 @@ class initializer {
         scheme_);
   }
 
+  /// The scheme a weight at `role` gets in a network of the given residual structure: itself for
+  /// a plain scheme; the recipe of the network-level schemes otherwise (fixup: zeros on the last
+  /// branch layers and the classifier, He elsewhere, scaled inside branches; zero_hadamard and
+  /// constnet: zeros on the last branch layers, and constnet on every branch layer and the
+  /// classifier; idinit: IDIZ_eps on the last branch layers). See `plan_network` for a whole model.
+  initializer for_layer(layer_role role, const residual_structure& net = {}) const {
+    initializer layer;
+    layer.scheme_ = std::visit([&](const auto& s) { return detail::for_layer(s, role, net); }, scheme_);
+    return layer;
+  }
+
   plan describe(const shape& s) const {
     return std::visit([&](const auto& scheme) { return scheme.describe(s); }, scheme_);
   }
@@ -175,6 +231,7 @@ class initializer {
   }
 
  private:
+  initializer() = default;
   detail::any_scheme scheme_;
 };
 

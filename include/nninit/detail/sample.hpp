@@ -147,6 +147,24 @@ void fill_by_position(X& w, const geometry& g, F&& value) {
     for (index c = 0; c < g.cols; ++c) w.coeffRef(r, c) = static_cast<T>(value(g.view_row(r, c), g.view_col(r, c)));
 }
 
+/// value(view_row, view_col) plus N(0, noise_std^2) noise, each element's noise drawn from its
+/// own logical index (so a block gets the whole fill's block): on every element when
+/// `everywhere`, else only where value != 0. Deterministic schemes' optional symmetry breaking.
+template <class X, class F>
+void fill_by_position(X& w, const geometry& g, F&& value, const engine& eng, double noise_std, bool everywhere) {
+  using T = typename X::Scalar;
+  if (noise_std == 0) return fill_by_position(w, g, value);
+  plan noise;
+  noise.mean = 0;
+  noise.std = noise_std;
+  fill_with(w, g, eng, domain::values, normal_kernel<T>(noise));
+  for (index r = 0; r < g.rows; ++r)
+    for (index c = 0; c < g.cols; ++c) {
+      const T base = static_cast<T>(value(g.view_row(r, c), g.view_col(r, c)));
+      w.coeffRef(r, c) = everywhere || base != T(0) ? base + w.coeff(r, c) : T(0);
+    }
+}
+
 /// Executes the plans whose values are independent per element.
 template <class X>
 void sample(const plan& p, X& w, const geometry& g, const engine& eng, domain d = domain::values) {

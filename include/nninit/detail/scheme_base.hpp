@@ -22,6 +22,13 @@ struct writes_itself<D, X,
                                                                          std::declval<const engine&>()))>>
     : std::true_type {};
 
+/// True when scheme D is deterministic but can add seeded noise: `noise()` returns the noise
+/// option's name and value (idinit's loosen_std, constnet's noise_std).
+template <class D, class = void>
+struct has_noise : std::false_type {};
+template <class D>
+struct has_noise<D, std::void_t<decltype(std::declval<const D&>().noise())>> : std::true_type {};
+
 /// Base of the policy types (CRTP). A scheme provides
 ///   static constexpr std::string_view name;  static constexpr bool is_random;
 ///   plan make_plan(const context&) const;      // validates its options, then plans
@@ -45,10 +52,18 @@ struct scheme_base {
     write_plan(p, target, ctx, to_engine(rng));
   }
 
-  /// Deterministic schemes need no engine.
+  /// Deterministic schemes need no engine (unless their optional noise is switched on).
   template <class Target>
   void operator()(Target&& w, const shape& s = {}) const {
     static_assert(!Derived::is_random, "nninit: this scheme is random; pass an nninit::engine or a URBG");
+    if constexpr (has_noise<Derived>::value) {
+      const auto [option, value] = self().noise();
+      if (value != 0) {
+        const auto& target = writable(std::forward<Target>(w));
+        resolve(Derived::name, s, target.rows(), target.cols())
+            .check.fail(option, "0 when no engine is passed (the noise is seeded: pass an nninit::engine)", value);
+      }
+    }
     (*this)(std::forward<Target>(w), engine(0), s);
   }
 

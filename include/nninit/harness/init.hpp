@@ -3,17 +3,20 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
-#include "../registry.hpp"
+#include "../network_plan.hpp"
 #include "../torch_default.hpp"
 #include "network.hpp"
 
 namespace nninit::harness {
 
-/// Fills every weight of `net` with `scheme` at the weight's logical shape (so conv weights get
-/// conv fans), parameter i from the stream `base.fork(i)`; biases are zero (PyTorch's
-/// U(+-1/sqrt(fan_in)) when the scheme is torch_default, which is the whole of nn.Linear's
-/// default), scalar biases zero and branch multipliers one.
+/// Fills every weight of `net` at its logical shape (so conv weights get conv fans) with the
+/// scheme its role gets under `scheme`'s network rule and the network's residual structure
+/// (plan_network: a plain scheme everywhere; Fixup, ZerO, IDInit and ConstNet per role),
+/// parameter i from the stream `base.fork(i)`. Biases are zero (PyTorch's U(+-1/sqrt(fan_in))
+/// when the scheme is torch_default, which is the whole of nn.Linear's default), scalar biases
+/// zero and branch multipliers one (Fixup's rule 3).
 ///
 /// Every weight's plan is made before anything is written, so a scheme that does not fit the
 /// network (dirac on a linear layer, eye on a conv) throws init_error and leaves the network
@@ -21,14 +24,17 @@ namespace nninit::harness {
 template <class T>
 void initialize(network<T>& net, const initializer& scheme, const engine& base) {
   auto params = net.parameters();
+  std::vector<layer_spec> weights;
   for (const auto& p : params)
-    if (p.kind == parameter_kind::weight) (void)scheme.describe(p.shape);
+    if (p.kind == parameter_kind::weight) weights.push_back({p.name, p.role, p.shape});
+  const auto plans = plan_network(scheme, weights, net.structure());
   const bool torch_bias = scheme.name() == scheme::torch_default::name;
+  std::size_t next_weight = 0;
   for (std::size_t i = 0; i < params.size(); ++i) {
     auto& p = params[i];
     const engine eng = base.fork(static_cast<std::uint64_t>(i));
     switch (p.kind) {
-      case parameter_kind::weight: scheme.fill(*p.value, eng, p.shape); break;
+      case parameter_kind::weight: plans[next_weight++].scheme.fill(*p.value, eng, p.shape); break;
       case parameter_kind::bias:
         if (torch_bias) torch_default_bias(*p.value, eng, p.shape);
         else p.value->setZero();

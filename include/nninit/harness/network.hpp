@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../layer_role.hpp"
 #include "../shape.hpp"
 
 namespace nninit::harness {
@@ -18,17 +19,11 @@ namespace nninit::harness {
 template <class T>
 using matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 
-/// Where a parameter sits in the network. Network-level schemes (Fixup, IDInit's zero last
-/// branch layer, ...) assign scales by role; a plain scheme treats every weight alike.
-enum class layer_role {
-  input,          ///< first layer (stem): from the data to the hidden width
-  hidden,         ///< a layer of a plain stack
-  branch_first,   ///< first layer of a residual branch
-  branch_middle,  ///< a layer strictly inside a residual branch
-  branch_last,    ///< last layer of a residual branch (Fixup and IDInit zero it)
-  shortcut,       ///< a projection on a skip connection (1x1 conv of a downsampling block)
-  classifier,     ///< the readout to the classes
-};
+// Where a parameter sits (input, hidden, branch_first/middle/last, shortcut, classifier) and the
+// residual structure (Fixup's L and m) are the library's: network-level schemes assign each role
+// its own rule (initializer::for_layer).
+using nninit::layer_role;
+using nninit::residual_structure;
 
 /// What a parameter is, for initialization.
 enum class parameter_kind {
@@ -60,12 +55,6 @@ struct probe {
   std::string name;  ///< "fc3", "block7.fc2", "stage2.block1.conv1"
   const matrix<T>* pre_activation = nullptr;
   const matrix<T>* gradient = nullptr;  ///< d loss / d pre_activation; valid after backward
-};
-
-/// The residual structure, for network-level schemes (Fixup's L and m).
-struct residual_structure {
-  index branches = 0;             ///< number of residual branches (0: not residual)
-  index layers_per_branch = 0;    ///< weight layers on each branch (m)
 };
 
 /// A model of the harness. `forward` keeps what `backward` needs; `backward` must follow the

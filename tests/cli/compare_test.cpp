@@ -82,16 +82,26 @@ TEST_CASE("compare: the report and the JSON are byte-stable and do not depend on
   CHECK(dir.entries() == std::vector<std::string>{"a.html", "b.html"});
 }
 
-TEST_CASE("compare: a residual MLP of 100 blocks under kaiming_normal explodes, in the table and the JSON") {
+TEST_CASE("compare: a residual MLP of 100 blocks explodes under kaiming_normal and keeps its input's second moment under fixup") {
   const scratch_dir dir;
   const result r = run({"compare", "--arch", "resmlp", "--depth", "100", "--width", "32", "--batch", "16", "--activation",
-                        "relu", "--schemes", "kaiming_normal", "--train", "none", "--json", dir / "r.json"});
+                        "relu", "--schemes", "kaiming_normal,fixup", "--train", "none", "--json", dir / "r.json",
+                        "--report", dir / "r.html"});
   REQUIRE_MESSAGE(r.code == 0, r.err);
   CHECK(r.out.find("signal and gradient explode") != std::string::npos);
   const json doc = parse_json(slurp(dir / "r.json"));
-  const json& layers = doc["runs"].items[0]["layers"];
-  REQUIRE(layers.items.size() == 200);
-  CHECK(layers.items.back()["forward_ratio"].number() > 1e20);
+  const json& he = doc["runs"].items[0];
+  const json& fixup = doc["runs"].items[1];
+  REQUIRE(he["layers"].items.size() == 201);  // the stem, then fc1 and the output of each block
+  CHECK(he["layers"].items.back()["forward_ratio"].number() > 1e20);
+  CHECK(he["second_moment_ratio"].number() > 1e20);
+  CHECK(fixup["verdict"].text == "stable");
+  CHECK(fixup["second_moment_ratio"].number() >= 0.5);
+  CHECK(fixup["second_moment_ratio"].number() <= 2);
+  CHECK(fixup["layers"].items[1]["in_branch"].flag);
+  const std::string html = slurp(dir / "r.html");
+  CHECK(html.find("fixup") != std::string::npos);
+  CHECK(html.find("kaiming_normal") != std::string::npos);
 }
 
 TEST_CASE("compare: an overflowing signal is null in the JSON, flagged, and named in the table") {

@@ -101,8 +101,10 @@ nninit::initializer make_initializer(const scheme_entry& e) {
   return init;
 }
 
-/// Architectures: what the signal runs probe (input = width, no classifier; the resnet always
-/// reads 1x28x28 images into 10 classes) and what training trains (data in, classes out).
+/// Architectures: what the signal runs probe (input = width, no classifier; the residual MLP
+/// reads 2 x width inputs through a stem, as identity.md's Fixup table, so that its residual
+/// stream starts after an activation; the resnet always reads 1x28x28 images into 10 classes)
+/// and what training trains (data in, classes out).
 template <class T>
 std::unique_ptr<h::network<T>> make_network(const config& c, const h::activation& act, bool for_training,
                                             nninit::index inputs, nninit::index classes) {
@@ -118,7 +120,7 @@ std::unique_ptr<h::network<T>> make_network(const config& c, const h::activation
   }
   if (c.arch == "resmlp") {
     h::resmlp_config m;
-    m.inputs = for_training ? inputs : width;
+    m.inputs = for_training ? inputs : 2 * width;
     m.width = width, m.blocks = depth, m.layers_per_block = c.layers_per_block, m.act = act;
     m.outputs = for_training ? classes : 0;
     m.bias = for_training || c.bias;
@@ -222,8 +224,7 @@ config resolve(const compare_options& o, int argc, char** argv) {
     for (bool training : {false, true}) {
       if (training && c.train == "none") continue;
       auto net = make_network<float>(c, c.activations.front(), training, 784, 10);
-      for (const auto& p : net->parameters())
-        if (p.kind == h::parameter_kind::weight) (void)init.describe(p.shape);
+      (void)h::plan_weights(*net, init);
     }
   }
   return c;

@@ -26,21 +26,20 @@ std::string short_number(double v) {
 /// JSON number; NaN and +-inf are null (the run's "finite" flag says why).
 std::string finite_or_null(double v) { return std::isfinite(v) ? json::number(v) : std::string("null"); }
 
-/// The last probe of the body: the classifier of a ResNet reads a global average pool, whose
-/// 1/positions scaling is not signal propagation, so the ratios stop before it.
-const h::layer_stats* last_body_layer(const h::signal_stats& s) {
-  for (auto it = s.layers.rbegin(); it != s.layers.rend(); ++it)
-    if (it->name != "classifier") return &*it;
-  return nullptr;
-}
 double forward_growth(const h::signal_stats& s) {
-  const auto* last = last_body_layer(s);
+  const auto* last = h::last_main_layer(s);
   return last ? last->forward_ratio : NAN;
 }
-/// Gradient variance at the first probe over the last: > 1 when gradients grow towards the input.
+/// Gradient variance at the first main-path probe over the last: > 1 when gradients grow towards the input.
 double gradient_growth(const h::signal_stats& s) {
-  const auto* last = last_body_layer(s);
-  return last ? s.layers.front().backward_var / last->backward_var : NAN;
+  const auto* first = h::first_main_layer(s);
+  const auto* last = h::last_main_layer(s);
+  return first && last ? first->backward_var / last->backward_var : NAN;
+}
+/// E[z^2] at the last main-path probe over E[x^2] of the input: what a residual stream keeps.
+double second_moment_growth(const h::signal_stats& s) {
+  const auto* last = h::last_main_layer(s);
+  return last ? last->forward_second_moment / s.input_second_moment : NAN;
 }
 /// s_max / s_min, or "singular" when s_min is below what double precision resolves
 /// (s_max * n * eps, LAPACK's rank threshold): a relu Jacobian with dead units, or a deep
@@ -86,8 +85,8 @@ std::string train_setup(const config& c, const results& r) {
 }
 
 std::vector<std::string> table_header(bool training) {
-  std::vector<std::string> h = {"activation", "scheme", "fwd var L/1", "grad var 1/L", "Jacobian E[s^2]",
-                                "s_max/s_min"};
+  std::vector<std::string> h = {"activation", "scheme", "fwd var L/1", "grad var 1/L", "E[z^2] L/x",
+                                "Jacobian E[s^2]", "s_max/s_min"};
   if (training) h.push_back("test acc");
   h.push_back("verdict");
   return h;
@@ -100,6 +99,7 @@ std::vector<std::vector<std::string>> table_rows(const config& c, const results&
                                     run.scheme->label,
                                     short_number(forward_growth(run.stats)),
                                     short_number(gradient_growth(run.stats)),
+                                    short_number(second_moment_growth(run.stats)),
                                     short_number(run.stats.jacobian.mean_sq_singular),
                                     condition_text(run.stats.jacobian)};
     if (!r.train.empty()) row.push_back(accuracy_text(training_of(r, run, c)));
@@ -151,7 +151,8 @@ std::string table(const config& c, const results& r) {
     out.back() = '\n';
   }
   out += "\nfwd var L/1: forward variance at the last layer over the first; grad var 1/L: gradient variance at the "
-         "first layer over the last (before any classifier);\nJacobian: d output / d input at one input (E[s^2] = 1 and s_max/s_min = 1 is "
+         "first layer over the last (on the main path: not inside residual branches, before any classifier);\n"
+         "E[z^2] L/x: second moment at the last layer over the input's;\nJacobian: d output / d input at one input (E[s^2] = 1 and s_max/s_min = 1 is "
          "dynamical isometry; singular: s_min below double precision).\ncommand: " + c.command + "\n";
   return out;
 }
@@ -181,7 +182,8 @@ std::string json(const config& c, const results& r) {
     out += "}, \"activation\": " + json::string(run.activation) + ", \"model\": " + json::string(run.model);
     out += ", \"finite\": " + json::boolean(s.finite) + ", \"first_non_finite\": " +
            (s.finite ? std::string("null") : json::string(s.first_non_finite)) + ", \"verdict\": " +
-           json::string(verdict(s));
+           json::string(verdict(s)) + ", \"input_second_moment\": " + finite_or_null(s.input_second_moment) +
+           ", \"second_moment_ratio\": " + finite_or_null(second_moment_growth(s));
     out += ",\n     \"layers\": [";
     for (std::size_t l = 0; l < s.layers.size(); ++l) {
       const auto& L = s.layers[l];
@@ -189,7 +191,8 @@ std::string json(const config& c, const results& r) {
              ", \"name\": " + json::string(L.name) + ", \"forward_var\": " + finite_or_null(L.forward_var) +
              ", \"backward_var\": " + finite_or_null(L.backward_var) + ", \"forward_mean\": " +
              finite_or_null(L.forward_mean) + ", \"forward_ratio\": " + finite_or_null(L.forward_ratio) +
-             ", \"backward_ratio\": " + finite_or_null(L.backward_ratio) + "}";
+             ", \"backward_ratio\": " + finite_or_null(L.backward_ratio) + ", \"forward_second_moment\": " +
+             finite_or_null(L.forward_second_moment) + ", \"in_branch\": " + json::boolean(L.in_branch) + "}";
     }
     const auto& J = s.jacobian;
     std::vector<std::string> sv;

@@ -11,6 +11,15 @@
 
 namespace nninit::harness {
 
+/// The plan of every weight of `net` under `scheme`'s network rule, without writing anything.
+template <class T>
+std::vector<layer_plan> plan_weights(network<T>& net, const initializer& scheme) {
+  std::vector<layer_spec> weights;
+  for (const auto& p : net.parameters())
+    if (p.kind == parameter_kind::weight) weights.push_back({p.name, p.role, p.shape});
+  return plan_network(scheme, weights, net.structure());
+}
+
 /// Fills every weight of `net` at its logical shape (so conv weights get conv fans) with the
 /// scheme its role gets under `scheme`'s network rule and the network's residual structure
 /// (plan_network: a plain scheme everywhere; Fixup, ZerO, IDInit and ConstNet per role),
@@ -23,11 +32,8 @@ namespace nninit::harness {
 /// as it was.
 template <class T>
 void initialize(network<T>& net, const initializer& scheme, const engine& base) {
+  const auto plans = plan_weights(net, scheme);
   auto params = net.parameters();
-  std::vector<layer_spec> weights;
-  for (const auto& p : params)
-    if (p.kind == parameter_kind::weight) weights.push_back({p.name, p.role, p.shape});
-  const auto plans = plan_network(scheme, weights, net.structure());
   const bool torch_bias = scheme.name() == scheme::torch_default::name;
   std::size_t next_weight = 0;
   for (std::size_t i = 0; i < params.size(); ++i) {

@@ -291,7 +291,8 @@ class resmlp final : public network<T> {
       const block& blk = blocks_[b];
       const std::string name = nninit::detail::cat("block", nninit::detail::number(static_cast<index>(b + 1)));
       for (std::size_t j = 0; j + 1 < blk.layers.size(); ++j)
-        out.push_back({nninit::detail::cat(name, ".fc", nninit::detail::number(static_cast<index>(j + 1))), &blk.z[j], &blk.dz[j]});
+        out.push_back({nninit::detail::cat(name, ".fc", nninit::detail::number(static_cast<index>(j + 1))), &blk.z[j],
+                       &blk.dz[j], true});
       out.push_back({name + ".out", &blk.y, &blk.dy});
     }
     if (!head_.empty()) out.push_back({"classifier", &head_z_, &head_dz_});

@@ -55,6 +55,9 @@ struct probe {
   std::string name;  ///< "fc3", "block7.fc2", "stage2.block1.conv1"
   const matrix<T>* pre_activation = nullptr;
   const matrix<T>* gradient = nullptr;  ///< d loss / d pre_activation; valid after backward
+  /// Inside a residual branch (a branch's inner layers), not on the main path (stem, plain
+  /// layers, block outputs, classifier). Ratios are taken along the main path.
+  bool in_branch = false;
 };
 
 /// A model of the harness. `forward` keeps what `backward` needs; `backward` must follow the

@@ -382,7 +382,7 @@ class resnet final : public network<T> {
     std::vector<probe<T>> ps;
     ps.push_back({"stem", &stem_z_, &stem_grad_});
     for (const auto& blk : blocks_) {
-      ps.push_back({blk.prefix + ".conv1", &blk.z1, &blk.g_z1});
+      ps.push_back({blk.prefix + ".conv1", &blk.z1, &blk.g_z1, true});
       ps.push_back({blk.prefix + ".conv2", &blk.z2, &blk.g_z2});
     }
     ps.push_back({"classifier", &output_, &output_grad_});

@@ -23,8 +23,10 @@ struct layer_stats {
   double forward_mean = 0;
   double forward_var = 0;
   double backward_var = 0;   ///< of d loss / d pre-activation
-  double forward_ratio = 0;  ///< forward_var / forward_var of the first probe
-  double backward_ratio = 0; ///< backward_var / backward_var of the first probe
+  double forward_ratio = 0;  ///< forward_var / forward_var of the first main-path probe
+  double backward_ratio = 0; ///< backward_var / backward_var of the first main-path probe
+  double forward_second_moment = 0;  ///< E[z^2] = forward_var + forward_mean^2
+  bool in_branch = false;    ///< inside a residual branch (see probe::in_branch)
 };
 
 /// Singular values of d output / d input at one or more inputs (Pennington et al. 2017:
@@ -46,6 +48,7 @@ struct weight_moments {
 
 struct signal_stats {
   std::vector<layer_stats> layers;
+  double input_second_moment = 0;  ///< E[x^2] of the probing batch
   jacobian_stats jacobian;
   std::vector<weight_moments> weights;
   bool finite = true;             ///< false when some forward or backward value overflowed
@@ -110,6 +113,23 @@ matrix<T> cross_entropy_gradient(const matrix<T>& logits, const Eigen::VectorXi&
 
 }  // namespace detail
 
+/// The first probe on the main path: the reference of the ratios. A residual branch's inner
+/// layers are not one (Fixup scales them down by design, and zero-last-layer schemes give
+/// them no gradient at initialization); the stem or the first block's output is.
+inline const layer_stats* first_main_layer(const signal_stats& s) {
+  for (const auto& l : s.layers)
+    if (!l.in_branch) return &l;
+  return nullptr;
+}
+/// The last probe of the body on the main path: not a branch's inner layer, and not the
+/// classifier, which reads a ResNet's global average pool, whose 1/positions scaling is not
+/// signal propagation.
+inline const layer_stats* last_main_layer(const signal_stats& s) {
+  for (auto it = s.layers.rbegin(); it != s.layers.rend(); ++it)
+    if (!it->in_branch && it->name != "classifier") return &*it;
+  return nullptr;
+}
+
 /// Runs one forward and one backward pass on an N(0, 1) batch and measures every probe, then
 /// the Jacobian at the first `jacobian_inputs` inputs (the probes are then the Jacobian
 /// pass's, not the batch's), then the weights. Everything random is
@@ -134,15 +154,17 @@ signal_stats measure_signal(network<T>& net, const signal_options& opt, const en
   }
   net.backward(g);
 
+  const auto in = detail::moments_of(x);
+  out.input_second_moment = in.var + in.mean * in.mean;
   for (const auto& p : net.probes()) {
     const auto f = detail::moments_of(*p.pre_activation);
     const auto b = detail::moments_of(*p.gradient);
     if ((!f.finite || !b.finite) && out.finite) out.finite = false, out.first_non_finite = p.name;
-    out.layers.push_back({p.name, f.mean, f.var, b.var, 0, 0});
+    out.layers.push_back({p.name, f.mean, f.var, b.var, 0, 0, f.var + f.mean * f.mean, p.in_branch});
   }
-  for (auto& l : out.layers) {
-    l.forward_ratio = l.forward_var / out.layers.front().forward_var;
-    l.backward_ratio = l.backward_var / out.layers.front().backward_var;
+  if (const layer_stats* first = first_main_layer(out)) {
+    const double forward = first->forward_var, backward = first->backward_var;
+    for (auto& l : out.layers) l.forward_ratio = l.forward_var / forward, l.backward_ratio = l.backward_var / backward;
   }
 
   jacobian_stats& jac = out.jacobian;
@@ -208,7 +230,9 @@ inline signal_stats average(const std::vector<signal_stats>& runs) {
       out.layers[l].backward_var += r.layers[l].backward_var;
       out.layers[l].forward_ratio += r.layers[l].forward_ratio;
       out.layers[l].backward_ratio += r.layers[l].backward_ratio;
+      out.layers[l].forward_second_moment += r.layers[l].forward_second_moment;
     }
+    out.input_second_moment += r.input_second_moment;
     out.jacobian.mean_sq_singular += r.jacobian.mean_sq_singular;
     out.jacobian.max_singular += r.jacobian.max_singular;
     out.jacobian.min_singular += r.jacobian.min_singular;
@@ -217,8 +241,9 @@ inline signal_stats average(const std::vector<signal_stats>& runs) {
   }
   for (auto& l : out.layers) {
     l.forward_mean /= k, l.forward_var /= k, l.backward_var /= k;
-    l.forward_ratio /= k, l.backward_ratio /= k;
+    l.forward_ratio /= k, l.backward_ratio /= k, l.forward_second_moment /= k;
   }
+  out.input_second_moment /= k;
   out.jacobian.mean_sq_singular /= k;
   out.jacobian.max_singular /= k;
   out.jacobian.min_singular /= k;

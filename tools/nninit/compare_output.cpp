@@ -244,16 +244,19 @@ std::string html(const config& c, const results& r) {
     report::section sec;
     sec.heading = c.activations[a].text() + ": signal propagation";
     sec.text = "Variance over the batch and the units of each layer's pre-activation (forward) and of the loss "
-               "gradient with respect to it (backward), layer 1 at the input. Missing points overflowed.";
+               "gradient with respect to it (backward), layer 1 at the input; in a residual network, the layers of "
+               "the main path (the stem and each block's output; the branches' inner layers are in the JSON). "
+               "Missing points overflowed.";
     svg::figure fwd{"forward variance", "layer", "Var[pre-activation]", false, true, {}, 640, 400};
     svg::figure bwd{"backward variance", "layer", "Var[d loss / d pre-activation]", false, true, {}, 640, 400};
     svg::figure spec{"Jacobian singular values", "rank / size", "singular value", false, true, {}, 640, 400};
     for (std::size_t s = 0; s < c.schemes.size(); ++s) {
       const signal_run& run = r.signal[a * c.schemes.size() + s];
       svg::series f{run.scheme->label, {}, {}}, b{run.scheme->label, {}, {}}, j{run.scheme->label, {}, {}};
-      for (std::size_t l = 0; l < run.stats.layers.size(); ++l) {
-        f.x.push_back(static_cast<double>(l + 1)), f.y.push_back(run.stats.layers[l].forward_var);
-        b.x.push_back(static_cast<double>(l + 1)), b.y.push_back(run.stats.layers[l].backward_var);
+      for (const auto& layer : run.stats.layers) {
+        if (layer.in_branch) continue;
+        f.x.push_back(static_cast<double>(f.x.size() + 1)), f.y.push_back(layer.forward_var);
+        b.x.push_back(static_cast<double>(b.x.size() + 1)), b.y.push_back(layer.backward_var);
       }
       const auto& sv = run.stats.jacobian.singular_values;
       for (std::size_t k = 0; k < sv.size(); ++k)

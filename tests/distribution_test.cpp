@@ -7,13 +7,13 @@
 #include "test_util.hpp"
 
 namespace {
-const nninit::engine eng(7, 11);
+const nninit::engine dist_eng(7, 11);
 constexpr int side = 1024;  // 2^20 samples per test
 }  // namespace
 
 TEST_CASE_TEMPLATE("uniform: U(a, b) half-open by KS and moments, never b, never NaN", T, float, double) {
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> w(side, side);
-  nninit::uniform(w, eng, -0.5, 1.5);
+  nninit::uniform(w, dist_eng, -0.5, 1.5);
   const auto v = test::values(w);
   const auto m = test::moments_of(v);
   test::check_mean(m, 0.5, 2 / std::sqrt(12.0));
@@ -28,15 +28,15 @@ TEST_CASE_TEMPLATE("uniform: U(a, b) half-open by KS and moments, never b, never
 TEST_CASE_TEMPLATE("uniform: rounding never reaches b, even when the interval holds a single value", T, float, double) {
   const T a = 1, b = std::nextafter(a, T(2));
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> w(64, 64);
-  nninit::uniform(w, eng, a, b);
+  nninit::uniform(w, dist_eng, a, b);
   CHECK((w.array() == a).all());
-  nninit::uniform(w, eng, 3, 3);  // a == b fills the constant, as PyTorch does
+  nninit::uniform(w, dist_eng, 3, 3);  // a == b fills the constant, as PyTorch does
   CHECK((w.array() == T(3)).all());
 }
 
 TEST_CASE_TEMPLATE("normal: N(mean, std^2) by KS and moments, and the mass beyond 3 sigma is binomial", T, float, double) {
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> w(side, side);
-  nninit::normal(w, eng, 0.25, 2.0);
+  nninit::normal(w, dist_eng, 0.25, 2.0);
   const auto v = test::values(w);
   const auto m = test::moments_of(v);
   test::check_mean(m, 0.25, 2.0);
@@ -49,7 +49,7 @@ TEST_CASE_TEMPLATE("normal: N(mean, std^2) by KS and moments, and the mass beyon
   double beyond = 0;
   for (double x : v) beyond += std::fabs(x - 0.25) > 6.0;
   CHECK(std::fabs(beyond - n * p) <= test::z_bound * std::sqrt(n * p * (1 - p)));
-  nninit::normal(w, eng, 3.0, 0.0);  // std 0 fills the mean
+  nninit::normal(w, dist_eng, 3.0, 0.0);  // std 0 fills the mean
   CHECK((w.array() == T(3)).all());
 }
 
@@ -62,7 +62,7 @@ double truncated_cdf(double x, double mean, double std, double a, double b) {
 
 TEST_CASE_TEMPLATE("trunc_normal: PyTorch convention (absolute bounds, pre-truncation std) by KS and moments", T, float, double) {
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> w(side, side);
-  nninit::trunc_normal(w, eng, 0.5, 1.0, -1.0, 2.0);
+  nninit::trunc_normal(w, dist_eng, 0.5, 1.0, -1.0, 2.0);
   const auto v = test::values(w);
   const auto m = test::moments_of(v);
   CHECK(m.min >= -1.0);
@@ -84,7 +84,7 @@ TEST_CASE_TEMPLATE("trunc_normal: PyTorch convention (absolute bounds, pre-trunc
 
 TEST_CASE_TEMPLATE("trunc_normal: small std with the default bounds has no far-out values (pytorch#155588)", T, float, double) {
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> w(side, side);
-  nninit::trunc_normal(w, eng, 0.0, 0.001);
+  nninit::trunc_normal(w, dist_eng, 0.0, 0.001);
   const auto v = test::values(w);
   const auto m = test::moments_of(v);
   // 2^20 normal draws: the largest |z| is about 5; 7 sigma would be a 1e-12 event.
@@ -96,13 +96,13 @@ TEST_CASE_TEMPLATE("trunc_normal: small std with the default bounds has no far-o
 
 TEST_CASE_TEMPLATE("trunc_normal: a far tail from 3 to 9 and a one-sided tail below -4 are sampled exactly", T, float, double) {
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> w(512, 512);
-  nninit::trunc_normal(w, eng, 0.0, 1.0, 3.0, 9.0);
+  nninit::trunc_normal(w, dist_eng, 0.0, 1.0, 3.0, 9.0);
   auto v = test::values(w);
   auto m = test::moments_of(v);
   CHECK(m.min >= 3.0);
   CHECK(m.max <= 9.0);
   CHECK(test::ks_statistic(v, [](double x) { return truncated_cdf(x, 0, 1, 3, 9); }) < test::ks_critical(v.size()));
-  nninit::trunc_normal(w, eng, 0.0, 1.0, -INFINITY, -4.0);
+  nninit::trunc_normal(w, dist_eng, 0.0, 1.0, -INFINITY, -4.0);
   v = test::values(w);
   m = test::moments_of(v);
   CHECK(m.max <= -4.0);
@@ -114,14 +114,14 @@ TEST_CASE_TEMPLATE("trunc_normal: a far tail from 3 to 9 and a one-sided tail be
 TEST_CASE_TEMPLATE("trunc_normal: JAX's bounds in std units", T, float, double) {
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> w(256, 256);
   nninit::scheme::trunc_normal jax{{}, 0.0, 0.02, -2, 2, nninit::trunc_bounds::std_units};
-  jax(w, eng);
+  jax(w, dist_eng);
   CHECK(w.cwiseAbs().maxCoeff() <= T(0.04));
   CHECK(jax.describe(nninit::shape{2, 2}).lo == -0.04);
 }
 
 TEST_CASE_TEMPLATE("variance_scaling: the truncated normal has exactly variance scale/n (the 0.8796 correction)", T, float, double) {
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> w(side, side);
-  nninit::he_normal(w, eng);
+  nninit::he_normal(w, dist_eng);
   const double target = std::sqrt(2.0 / side);
   const auto m = test::moments_of(test::values(w));
   test::check_mean(m, 0, target);

@@ -308,11 +308,14 @@ TEST_CASE("fixup: L^(-1/(2m-2)) and the He fan_out stds of the official ResNets"
   CHECK(nninit::fixup_scale(27, 2) == doctest::Approx(0.1924500897).epsilon(1e-9));
   CHECK(nninit::fixup_scale(54, 2) == doctest::Approx(0.1360827635).epsilon(1e-9));
   CHECK(nninit::fixup_scale(600, 2) == doctest::Approx(0.0408248290).epsilon(1e-9));
-  CHECK(nninit::fixup_scale(16, 2) == 0.25);
+  CHECK(nninit::fixup_scale(8, 2) == doctest::Approx(0.3535533906).epsilon(1e-9));  // ResNet-18
+  CHECK(nninit::fixup_scale(16, 2) == 0.25);                                          // ResNet-34
   CHECK(nninit::fixup_scale(16, 3) == 0.5);
   CHECK(nninit::fixup_scale(33, 3) == doctest::Approx(0.4172261449).epsilon(1e-9));
   CHECK(nninit::fixup_scale(50, 3) == doctest::Approx(0.3760603093).epsilon(1e-9));
-  CHECK(nninit::fixup_scale(30, 4) == doctest::Approx(0.5673004450).epsilon(1e-9));  // L^(-1/6)
+  CHECK(nninit::fixup_scale(30, 2) == doctest::Approx(0.1825741858).epsilon(1e-9));  // Transformer FFN
+  CHECK(nninit::fixup_scale(30, 4) == doctest::Approx(0.5673004450).epsilon(1e-9));  // attention, L^(-1/6)
+  CHECK(nninit::fixup_scale(12, 4) == doctest::Approx(0.6609010761).epsilon(1e-9));  // the cross-attention quirk
   CHECK(nninit::fixup_scale(1, 2) == 1);
 
   nninit::scheme::fixup f;

@@ -85,4 +85,17 @@ auto bits(T v) {
 /// Prints the line ctest turns into "Skipped" (tests/CMakeLists.txt).
 inline void skip(const std::string& why) { std::cout << "SKIPPED: " << why << std::endl; }
 
+/// True in the AddressSanitizer + UndefinedBehaviorSanitizer build (scripts/test.sh).
+#ifdef NNINIT_TEST_SANITIZED
+inline constexpr bool sanitized = true;
+#else
+inline constexpr bool sanitized = false;
+#endif
+/// A long statistical or training run (a minute or more under the sanitizers, for code the short
+/// tests already run there) is skipped in the sanitizer build, visibly; it runs in Release.
+inline bool skip_when_sanitized() {
+  if (sanitized) skip("a long run, kept to the Release build (its code runs under the sanitizers in shorter tests)");
+  return sanitized;
+}
+
 }  // namespace test

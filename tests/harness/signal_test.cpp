@@ -40,6 +40,7 @@ double var_at(const h::signal_stats& s, std::size_t layer) { return s.layers.at(
 }  // namespace
 
 TEST_CASE("signal: relu MLP depth 50 width 512, kaiming_normal keeps the forward variance, xavier_normal halves it per layer") {
+  if (test::skip_when_sanitized()) return;
   h::mlp<float> net(deep(h::activation_kind::relu));
   std::vector<h::signal_stats> seeds;
   nninit::initializer kaiming("kaiming_normal");
@@ -64,6 +65,7 @@ TEST_CASE("signal: relu MLP depth 50 width 512, kaiming_normal keeps the forward
 }
 
 TEST_CASE("signal: orthogonal weights in a linear MLP are an isometry, every Jacobian singular value 1 within 1e-4") {
+  if (test::skip_when_sanitized()) return;
   h::mlp<float> net(deep(h::activation_kind::linear));  // float: 50 products of rounding stay < 1e-5
   const auto s = probe(net, "orthogonal", {}, 1024);
   REQUIRE(s.jacobian.computed);
@@ -74,6 +76,7 @@ TEST_CASE("signal: orthogonal weights in a linear MLP are an isometry, every Jac
 }
 
 TEST_CASE("signal: tanh MLP depth 50, xavier_normal decays, PyTorch's tanh gain 5/3 holds a fixed point") {
+  if (test::skip_when_sanitized()) return;
   h::mlp<float> net(deep(h::activation_kind::tanh));
   const auto glorot = probe(net, "xavier_normal");
   CHECK(glorot.layers.back().forward_ratio < 0.05);

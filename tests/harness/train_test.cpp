@@ -23,6 +23,7 @@ h::mlp<float> classifier(nninit::index inputs, nninit::index width, nninit::inde
 }  // namespace
 
 TEST_CASE("train: Fashion-MNIST, 784-256-256-10 relu MLP under kaiming_uniform, >= 84 percent after one epoch") {
+  if (test::skip_when_sanitized()) return;
   if (!h::fashion_mnist_available()) {
     test::skip("Fashion-MNIST is not installed (apt install dataset-fashion-mnist)");
     return;

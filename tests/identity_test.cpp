@@ -45,12 +45,11 @@ matrix idinit(idx out, idx in, nninit::idinit_form form = nninit::idinit_form::i
 }
 
 /// Nonzero entries of a (o, i, y, x) kernel filled through its (out, in*kh*kw) view.
-std::vector<std::array<idx, 4>> nonzeros(const matrix& view, idx in, idx kh, idx kw) {
+std::vector<std::array<idx, 4>> nonzeros(const matrix& view, idx kh, idx kw) {
   std::vector<std::array<idx, 4>> out;
   for (idx o = 0; o < view.rows(); ++o)
     for (idx c = 0; c < view.cols(); ++c)
       if (view(o, c) != 0) out.push_back({o, c / (kh * kw), c % (kh * kw) / kw, c % kw});
-  (void)in;
   return out;
 }
 
@@ -237,13 +236,13 @@ TEST_CASE("idinit: IDIC, the patch-maintaining conv form, in PyTorch's and the c
   using pos = std::array<idx, 4>;
   matrix k(4, 18);
   nninit::idinit(k, 1.0, nninit::shape{4, 2, 3, 3});
-  CHECK(nonzeros(k, 2, 3, 3) == std::vector<pos>{{0, 0, 0, 0}, {1, 0, 0, 1}, {2, 0, 0, 2}, {3, 0, 1, 0}});
+  CHECK(nonzeros(k, 3, 3) == std::vector<pos>{{0, 0, 0, 0}, {1, 0, 0, 1}, {2, 0, 0, 2}, {3, 0, 1, 0}});
   matrix k4(4, 36);
   nninit::idinit(k4, 1.0, nninit::shape{4, 4, 3, 3});
-  CHECK(nonzeros(k4, 4, 3, 3) == std::vector<pos>{{0, 0, 0, 0}, {1, 0, 0, 1}, {2, 0, 0, 2}, {3, 0, 1, 0}});
+  CHECK(nonzeros(k4, 3, 3) == std::vector<pos>{{0, 0, 0, 0}, {1, 0, 0, 1}, {2, 0, 0, 2}, {3, 0, 1, 0}});
   matrix k20(20, 18);
   nninit::idinit(k20, 1.0, nninit::shape{20, 2, 3, 3});
-  const auto nz = nonzeros(k20, 2, 3, 3);
+  const auto nz = nonzeros(k20, 3, 3);
   REQUIRE(nz.size() == 20);
   for (idx o = 0; o < 18; ++o) CHECK(nz[static_cast<std::size_t>(o)] == pos{o, o / 9, o % 9 / 3, o % 3});
   CHECK(nz[18] == pos{18, 0, 0, 0});
@@ -252,7 +251,7 @@ TEST_CASE("idinit: IDIC, the patch-maintaining conv form, in PyTorch's and the c
   nninit::scheme::idinit tap_major;
   tap_major.order = nninit::patch_order::tap_major;
   tap_major(k, nninit::shape{4, 2, 3, 3});
-  CHECK(nonzeros(k, 2, 3, 3) == std::vector<pos>{{0, 0, 0, 0}, {1, 1, 0, 0}, {2, 0, 0, 1}, {3, 1, 0, 1}});
+  CHECK(nonzeros(k, 3, 3) == std::vector<pos>{{0, 0, 0, 0}, {1, 1, 0, 0}, {2, 0, 0, 1}, {3, 1, 0, 1}});
 }
 
 TEST_CASE("idinit: IDIZ_eps, rows summing to zero with +-eps; eps = 0 is the exact zero") {

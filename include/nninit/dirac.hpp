@@ -33,8 +33,7 @@ struct dirac : detail::scheme_base<dirac> {
     const index g = groups != 1 ? groups : ctx.shape.groups;
     ctx.check.positive_count("groups", g);
     ctx.require_rank(3, 5, "3-, 4- or 5-D");
-    const index out = ctx.shape.channel_dims().first;
-    if (out % g != 0) ctx.check.fail("groups", detail::cat("a divisor of the ", detail::number(out), " output channels"), detail::number(g));
+    (void)ctx.out_per_group(g);
     plan p{name, ctx.shape, distribution::dirac};
     p.gain = p.value = gain;
     p.groups = g;

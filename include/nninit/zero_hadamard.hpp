@@ -44,17 +44,12 @@ struct zero_hadamard : detail::scheme_base<zero_hadamard> {
 
   plan make_plan(const detail::context& ctx) const {
     ctx.require_rank(2, 5, "2-D (dense) or 3-, 4- or 5-D (conv)");
-    const index groups = ctx.shape.groups;
-    const auto [stored_out, in] = ctx.shape.channel_dims();
-    if (stored_out % groups != 0)
-      ctx.check.fail("groups", detail::cat("a divisor of the ", detail::number(stored_out), " output channels"),
-                     detail::number(groups));
+    const index out = ctx.out_per_group(ctx.shape.groups), in = ctx.shape.channel_dims().second;
     if (ctx.shape.dims.size() > 2) (void)detail::centre_tap(ctx.check, ctx.shape, even_kernel, "even_kernel");
-    const index out = stored_out / groups;
     const bool conv = ctx.shape.dims.size() > 2;
     plan p{name, ctx.shape, out > in ? distribution::hadamard : conv ? distribution::dirac : distribution::identity};
     p.value = out > in ? hadamard_constant(hadamard_order(out), scale) : 1.0;
-    p.groups = groups;
+    p.groups = ctx.shape.groups;
     return p;
   }
 

@@ -26,10 +26,6 @@ h::signal_stats probe(h::network<float>& net, const nninit::initializer& init, i
   return h::measure_signal(net, opt, nninit::engine{7});
 }
 
-double second_moment_ratio(const h::signal_stats& s) {
-  return h::last_main_layer(s)->forward_second_moment / s.input_second_moment;
-}
-
 const h::parameter<double>* find(const std::vector<h::parameter<double>>& ps, const std::string& name) {
   for (const auto& p : ps)
     if (p.name == name) return &p;
@@ -48,12 +44,12 @@ TEST_CASE("residual MLP, 100 blocks, relu, no normalization: Fixup keeps E[z^2] 
   // E[relu(z)^2] = E[z^2] / 2 = E[x^2] for He's stem. 64 x 256 values: the ratio is 1 within
   // a few percent.
   CHECK(fixup.finite);
-  CHECK(second_moment_ratio(fixup) == doctest::Approx(1.0).epsilon(0.05));
-  CHECK(second_moment_ratio(fixup) >= 0.5);
-  CHECK(second_moment_ratio(fixup) <= 2.0);
+  CHECK(h::second_moment_ratio(fixup) == doctest::Approx(1.0).epsilon(0.05));
+  CHECK(h::second_moment_ratio(fixup) >= 0.5);
+  CHECK(h::second_moment_ratio(fixup) <= 2.0);
   const auto he = probe(net, nninit::initializer("kaiming_normal"), 64);
   // Variance adds on every skip: about 2^100 in the mean field.
-  CHECK((!he.finite || second_moment_ratio(he) > 1e20));
+  CHECK((!he.finite || h::second_moment_ratio(he) > 1e20));
 }
 
 TEST_CASE("plain relu MLP, depth 64, width 256: ZerO and IDInit keep the ratio in [0.25, 4], exactly flat after layer 2") {

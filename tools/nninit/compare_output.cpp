@@ -36,11 +36,6 @@ double gradient_growth(const h::signal_stats& s) {
   const auto* last = h::last_main_layer(s);
   return first && last ? first->backward_var / last->backward_var : NAN;
 }
-/// E[z^2] at the last main-path probe over E[x^2] of the input: what a residual stream keeps.
-double second_moment_growth(const h::signal_stats& s) {
-  const auto* last = h::last_main_layer(s);
-  return last ? last->forward_second_moment / s.input_second_moment : NAN;
-}
 /// s_max / s_min, or "singular" when s_min is below what double precision resolves
 /// (s_max * n * eps, LAPACK's rank threshold): a relu Jacobian with dead units, or a deep
 /// Gaussian product whose smallest singular values fell below 1e-16 of the largest.
@@ -99,7 +94,7 @@ std::vector<std::vector<std::string>> table_rows(const config& c, const results&
                                     run.scheme->label,
                                     short_number(forward_growth(run.stats)),
                                     short_number(gradient_growth(run.stats)),
-                                    short_number(second_moment_growth(run.stats)),
+                                    short_number(h::second_moment_ratio(run.stats)),
                                     short_number(run.stats.jacobian.mean_sq_singular),
                                     condition_text(run.stats.jacobian)};
     if (!r.train.empty()) row.push_back(accuracy_text(training_of(r, run, c)));
@@ -183,7 +178,7 @@ std::string json(const config& c, const results& r) {
     out += ", \"finite\": " + json::boolean(s.finite) + ", \"first_non_finite\": " +
            (s.finite ? std::string("null") : json::string(s.first_non_finite)) + ", \"verdict\": " +
            json::string(verdict(s)) + ", \"input_second_moment\": " + finite_or_null(s.input_second_moment) +
-           ", \"second_moment_ratio\": " + finite_or_null(second_moment_growth(s));
+           ", \"second_moment_ratio\": " + finite_or_null(h::second_moment_ratio(s));
     out += ",\n     \"layers\": [";
     for (std::size_t l = 0; l < s.layers.size(); ++l) {
       const auto& L = s.layers[l];

@@ -79,6 +79,14 @@ struct context {
     if (rank < lo || rank > hi) check.fail("shape", rule, cat(number(static_cast<std::int64_t>(rank)), "-D"));
   }
 
+  /// Requires `groups` >= 1 dividing the stored output channels; returns out / groups.
+  index out_per_group(index groups) const {
+    check.positive_count("groups", groups);
+    const index out = shape.channel_dims().first;
+    if (out % groups != 0) check.fail("groups", cat("a divisor of the ", number(out), " output channels"), number(groups));
+    return out / groups;
+  }
+
   /// The weight's fans; requires >= 2 dimensions, groups dividing the grouped dimension, and
   /// (for a non-empty target) non-zero fans, since every fan-based formula divides by them.
   nninit::fans fans() const {

@@ -130,6 +130,13 @@ inline const layer_stats* last_main_layer(const signal_stats& s) {
   return nullptr;
 }
 
+/// E[z^2] at the last main-path probe over E[x^2] of the input: what a residual stream keeps.
+/// NaN when the network has no main-path probe.
+inline double second_moment_ratio(const signal_stats& s) {
+  const layer_stats* last = last_main_layer(s);
+  return last ? last->forward_second_moment / s.input_second_moment : std::numeric_limits<double>::quiet_NaN();
+}
+
 /// Runs one forward and one backward pass on an N(0, 1) batch and measures every probe, then
 /// the Jacobian at the first `jacobian_inputs` inputs (the probes are then the Jacobian
 /// pass's, not the batch's), then the weights. Everything random is

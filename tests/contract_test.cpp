@@ -25,10 +25,16 @@ std::vector<nninit::initializer> two_d_schemes() {
     nninit::initializer init(info.name);
     if (info.name == "sparse") init.set("sparsity", "0.25");
     if (info.name == "fixup") init.set("branches", "9"), init.set("layers_per_branch", "2");
+    if (info.name == "low_rank") init.set("rank", "5");
+    if (info.name == "megatron_scaled") init.set("layers", "12");
+    if (info.name == "depth_scaled_trunc_normal") init.set("layer_id", "3");
+    if (info.name == "mup") init.set("base_fan_in", "7");
     out.push_back(init);
     // The deterministic schemes' seeded noise follows the contract too.
     if (info.name == "idinit") out.push_back(init), out.back().set("loosen_std", "0.01");
     if (info.name == "constnet") out.push_back(init), out.back().set("noise_std", "0.01");
+    if (info.name == "winner") out.push_back(init), out.back().set("s0", "100");
+    if (info.name == "vi3nr") out.push_back(init), out.back().set("activation", "sine:30"), out.back().set("first_layer", "true");
   }
   return out;
 }

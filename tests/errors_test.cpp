@@ -66,6 +66,10 @@ TEST_CASE("errors: every bad argument throws init_error with the exact message a
       {"constnet", {{"noise_std", "inf"}}, {3, 4}, "nninit::constnet: noise_std must be finite and >= 0, got inf, for a 3x4 target"},
       {"constnet", {}, {8, 8, 2, 2},
        "nninit::constnet: kernel must be odd on every axis (set even_kernel=upper or lower to pick a centre), got 8x8x2x2, for a 8x8x2x2 target"},
+      {"siren", {{"omega0", "0"}}, {3, 4}, "nninit::siren: omega0 must be finite and > 0, got 0, for a 3x4 target"},
+      {"winner", {{"layer", "-1"}}, {3, 4},
+       "nninit::winner: layer must be >= 0 (0: the first weight matrix, 1: the second, 2 or more: a later one), got -1, for a 3x4 target"},
+      {"winner", {{"s1", "-0.5"}}, {3, 4}, "nninit::winner: s1 must be finite and >= 0, got -0.5, for a 3x4 target"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.message);

@@ -39,7 +39,7 @@ inline std::vector<layer_plan> plan_network(const initializer& scheme, const std
   std::vector<layer_plan> plans;
   plans.reserve(layers.size());
   for (const auto& layer : layers) {
-    initializer chosen = scheme.for_layer(layer.role, net);
+    initializer chosen = scheme.for_layer(layer.role, net, static_cast<index>(plans.size()));
     try {
       nninit::plan p = chosen.describe(layer.shape);
       plans.push_back({layer.name, layer.role, std::move(chosen), std::move(p)});

@@ -16,8 +16,20 @@
 //   idinit.hpp            idinit (IDInit: IDI, IDIC, IDIZ)
 //   fixup.hpp             fixup, fixup_scale (Fixup)
 //   constnet.hpp          constnet (ConstNet)
+//   vi3nr.hpp             vi3nr (VI3NR), vi3nr_solve_backward, vi3nr_data_moments
+//   siren.hpp, winner.hpp siren (SIREN); winner (WINNER / SIREN^2), spectral_centroid, winner_noise_scales
+//   kumar.hpp             kumar (Kumar 2017)
+//   maxout.hpp            maxout, maxout_second_moment (Tseran & Montufar)
+//   small_init.hpp        small_init (condensation, Zhou et al. 2022)
+//   low_rank.hpp          low_rank (Liu et al. 2024)
+//   arch_aware.hpp        arch_aware and the DAG utilities (Chen et al. 2024)
+//   moments.hpp           moments_of: E f, E f^2, E f'^2 under N(0, s^2) (Gauss-Hermite, adaptive)
+//   propagation.hpp       propagation_of: the variance map's fixed point and its stability
+//   activation.hpp        activation (relu, tanh, gelu, sine:30, gaussian:0.05, ...)
+//   llm_presets.hpp       gpt2 (nanoGPT), megatron_scaled, depth_scaled_trunc_normal (torchtitan), mup
+//   packed.hpp            fill_packed, qkv_blocks, gate_up_blocks: fused weights block by block
 //   network_plan.hpp      plan_network: a whole network under a network-level rule (layer_role.hpp)
-//   gain.hpp              calculate_gain
+//   gain.hpp              calculate_gain (PyTorch's table, and any activation by its moments)
 //   shape.hpp             shape, layout, fans, fan_mode
 //   engine.hpp            engine (seed, stream); philox.hpp: Philox4x32-10
 //   registry.hpp          every scheme by name (list_schemes, initializer)
@@ -28,6 +40,9 @@
 #include "philox.hpp"
 #include "engine.hpp"
 #include "shape.hpp"
+#include "activation.hpp"
+#include "moments.hpp"
+#include "propagation.hpp"
 #include "gain.hpp"
 #include "plan.hpp"
 #include "constant.hpp"
@@ -48,6 +63,16 @@
 #include "idinit.hpp"
 #include "fixup.hpp"
 #include "constnet.hpp"
+#include "vi3nr.hpp"
+#include "kumar.hpp"
+#include "maxout.hpp"
+#include "small_init.hpp"
+#include "siren.hpp"
+#include "winner.hpp"
+#include "low_rank.hpp"
+#include "arch_aware.hpp"
 #include "layer_role.hpp"
 #include "registry.hpp"
 #include "network_plan.hpp"
+#include "llm_presets.hpp"
+#include "packed.hpp"

@@ -28,12 +28,14 @@ enum class distribution {
   padded_identity,   ///< value at (o, o mod in) of the (out, in*k) view (IDInit's IDI_tau)
   zero_sum_identity, ///< +-value in every row, rows summing to 0 (IDInit's IDIZ_eps)
   channel_mean,      ///< value = 1/in at the centre tap of every (out, in) pair (ConstNet's ConstAvg)
+  uniform_plus_normal,  ///< U[lo, hi) plus N(0, std^2) noise from an independent stream (WINNER)
+  low_rank,          ///< the rank-`value` truncated SVD of a N(0, std^2) draw, at the draw's Frobenius norm (low_rank)
 };
 
 namespace detail {
 template <>
 struct enum_names<distribution> {
-  static constexpr std::array<std::pair<distribution, std::string_view>, 13> table{{
+  static constexpr std::array<std::pair<distribution, std::string_view>, 15> table{{
       {distribution::constant, "constant"},
       {distribution::uniform, "uniform"},
       {distribution::normal, "normal"},
@@ -47,6 +49,8 @@ struct enum_names<distribution> {
       {distribution::padded_identity, "padded_identity"},
       {distribution::zero_sum_identity, "zero_sum_identity"},
       {distribution::channel_mean, "channel_mean"},
+      {distribution::uniform_plus_normal, "uniform_plus_normal"},
+      {distribution::low_rank, "low_rank"},
   }};
 };
 }  // namespace detail
@@ -69,10 +73,18 @@ struct plan {
   double lo = none;     ///< lower end of the support (uniform, truncated_normal)
   double hi = none;     ///< upper end of the support
   double value = none;  ///< constant value, the scale of identity/dirac/orthogonal, ZerO's Hadamard
-                        ///< factor, IDInit's tau or eps, ConstNet's 1/in, or Fixup's L^(-1/(2m-2))
+                        ///< factor, IDInit's tau or eps, ConstNet's 1/in, Fixup's L^(-1/(2m-2)),
+                        ///< low_rank's rank, arch_aware's degree, vi3nr's sigma_p, maxout's 1/M_K or small_init's width
   double output_std = none;  ///< standard deviation of the values written, where it is known
   index groups = 1;                ///< dirac
   index zeros_per_column = -1;     ///< sparse
+  /// Schemes planned for an activation (vi3nr, kumar): the pre-activation std the hidden layers'
+  /// variance map holds, the map's slope there (< 1 stable, > 1 unstable, see
+  /// variance_propagation) and the gradient variance's growth per layer.
+  double fixed_point_std = none;
+  double fixed_point_slope = none;
+  double gradient_growth = none;
+  std::string note{};  ///< a remark on the plan (vi3nr: "backward condition: no root ...")
 
   /// The same plan under another scheme's name (for schemes defined through another).
   plan named(std::string_view n) const {

@@ -1,6 +1,7 @@
 // nninit: every scheme by name, with its options, for tools and configuration files.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -10,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "activation.hpp"
+#include "arch_aware.hpp"
 #include "constant.hpp"
 #include "constnet.hpp"
 #include "dirac.hpp"
@@ -17,14 +20,22 @@
 #include "fixup.hpp"
 #include "idinit.hpp"
 #include "kaiming.hpp"
+#include "kumar.hpp"
 #include "layer_role.hpp"
+#include "llm_presets.hpp"
+#include "low_rank.hpp"
+#include "maxout.hpp"
 #include "normal.hpp"
 #include "orthogonal.hpp"
+#include "siren.hpp"
+#include "small_init.hpp"
 #include "sparse.hpp"
 #include "torch_default.hpp"
 #include "trunc_normal.hpp"
 #include "uniform.hpp"
 #include "variance_scaling.hpp"
+#include "vi3nr.hpp"
+#include "winner.hpp"
 #include "xavier.hpp"
 #include "zero_hadamard.hpp"
 
@@ -34,8 +45,8 @@ namespace nninit {
 struct option_info {
   std::string name;
   std::string default_value;  ///< as text ("1", "fan_in", "nan" for required numbers)
-  std::string type;           ///< "number", "integer", "bool" or "choice"
-  std::string choices;        ///< for "choice": the accepted names, comma separated
+  std::string type;           ///< "number", "integer", "bool", "activation" or "choice"
+  std::string choices;        ///< for "choice" and "activation": the accepted names, comma separated
   std::string doc;
 };
 
@@ -55,7 +66,10 @@ using any_scheme =
                  scheme::kaiming_normal, scheme::lecun_uniform, scheme::lecun_normal, scheme::glorot_uniform,
                  scheme::glorot_normal, scheme::he_uniform, scheme::he_normal, scheme::eye, scheme::dirac,
                  scheme::sparse, scheme::orthogonal, scheme::delta_orthogonal, scheme::torch_default,
-                 scheme::zero_hadamard, scheme::idinit, scheme::fixup, scheme::constnet>;
+                 scheme::zero_hadamard, scheme::idinit, scheme::fixup, scheme::constnet, scheme::vi3nr, scheme::kumar,
+                 scheme::maxout, scheme::small_init, scheme::siren, scheme::winner, scheme::low_rank,
+                 scheme::arch_aware, scheme::gpt2, scheme::megatron_scaled, scheme::depth_scaled_trunc_normal,
+                 scheme::mup>;
 
 template <class F, std::size_t... I>
 void for_each_alternative(F&& f, std::index_sequence<I...>) {
@@ -77,8 +91,10 @@ option_info describe_option(std::string_view name, const M& value, std::string_v
   if constexpr (std::is_same_v<M, double>) o.type = "number", o.default_value = number(value);
   else if constexpr (std::is_same_v<M, index>) o.type = "integer", o.default_value = number(value);
   else if constexpr (std::is_same_v<M, bool>) o.type = "bool", o.default_value = value ? "true" : "false";
+  else if constexpr (std::is_same_v<M, activation>)
+    o.type = "activation", o.default_value = value.text(), o.choices = choices_of<activation_kind>();
   else {
-    static_assert(is_named_enum<M>::value, "nninit: option types are double, index, bool or named enums");
+    static_assert(is_named_enum<M>::value, "nninit: option types are double, index, bool, activation or named enums");
     o.type = "choice", o.default_value = std::string(name_of(value)), o.choices = choices_of<M>();
   }
   return o;
@@ -106,6 +122,12 @@ void parse_option(const checker& check, std::string_view name, std::string_view 
     if (text == "true" || text == "1") out = true;
     else if (text == "false" || text == "0") out = false;
     else check.fail(name, "true or false", quoted);
+  } else if constexpr (std::is_same_v<M, activation>) {
+    try {
+      out = activation::parse(text);
+    } catch (const init_error&) {
+      check.fail(name, cat("an activation NAME[:PARAM], NAME one of ", choices_of<activation_kind>()), quoted);
+    }
   } else {
     const auto v = parse_enum<M>(text);
     if (!v) check.fail(name, cat("one of ", choices_of<M>()), quoted);
@@ -113,17 +135,18 @@ void parse_option(const checker& check, std::string_view name, std::string_view 
   }
 }
 
-/// The network rule of each scheme: which scheme (and options) a weight at `role` gets. A plain
-/// scheme is the same everywhere; the identity-style ones are described in their headers.
+/// The network rule of each scheme: which scheme (and options) a weight at `role` gets, the
+/// weight being number `position` (0-based) of the network's weights in forward order. A plain
+/// scheme is the same everywhere; the others are described in their headers.
 template <class S>
-any_scheme for_layer(const S& s, layer_role, const residual_structure&) {
+any_scheme for_layer(const S& s, layer_role, const residual_structure&, index) {
   return s;
 }
 inline bool zero_role(layer_role role) { return role == layer_role::branch_last || role == layer_role::classifier; }
 inline bool branch_role(layer_role role) {
   return role == layer_role::branch_first || role == layer_role::branch_middle || role == layer_role::branch_last;
 }
-inline any_scheme for_layer(const scheme::fixup& s, layer_role role, const residual_structure& net) {
+inline any_scheme for_layer(const scheme::fixup& s, layer_role role, const residual_structure& net, index) {
   if (zero_role(role)) return scheme::zeros{};
   if (!branch_role(role)) {  // outside the branches: He normal, unscaled
     scheme::kaiming_normal he;
@@ -136,17 +159,34 @@ inline any_scheme for_layer(const scheme::fixup& s, layer_role role, const resid
   if (in_branch.layers_per_branch == 0) in_branch.layers_per_branch = net.layers_per_branch;
   return in_branch;
 }
-inline any_scheme for_layer(const scheme::zero_hadamard& s, layer_role role, const residual_structure&) {
+inline any_scheme for_layer(const scheme::zero_hadamard& s, layer_role role, const residual_structure&, index) {
   if (role == layer_role::branch_last) return scheme::zeros{};
   return s;
 }
-inline any_scheme for_layer(const scheme::idinit& s, layer_role role, const residual_structure&) {
+inline any_scheme for_layer(const scheme::idinit& s, layer_role role, const residual_structure&, index) {
   if (role == layer_role::classifier && s.zero_classifier) return scheme::zeros{};
   scheme::idinit layer = s;
   if (role == layer_role::branch_last) layer.form = idinit_form::zero;
   return layer;
 }
-inline any_scheme for_layer(const scheme::constnet& s, layer_role role, const residual_structure&) {
+/// The first layers of an INR read coordinates, not activations.
+inline any_scheme for_layer(const scheme::siren& s, layer_role role, const residual_structure&, index) {
+  scheme::siren layer = s;
+  layer.first_layer = role == layer_role::input;
+  return layer;
+}
+inline any_scheme for_layer(const scheme::vi3nr& s, layer_role role, const residual_structure&, index) {
+  scheme::vi3nr layer = s;
+  layer.first_layer = role == layer_role::input;
+  return layer;
+}
+/// WINNER's noise goes on the first two weights: s0 on weight 0, s1 on weight 1.
+inline any_scheme for_layer(const scheme::winner& s, layer_role, const residual_structure&, index position) {
+  scheme::winner layer = s;
+  layer.layer = std::min<index>(position, 2);
+  return layer;
+}
+inline any_scheme for_layer(const scheme::constnet& s, layer_role role, const residual_structure&, index) {
   scheme::constnet layer = s;
   if (zero_role(role) || branch_role(role)) layer.form = constnet_form::zero;
   return layer;
@@ -213,11 +253,25 @@ class initializer {
   /// a plain scheme; the recipe of the network-level schemes otherwise (fixup: zeros on the last
   /// branch layers and the classifier, He elsewhere, scaled inside branches; zero_hadamard and
   /// constnet: zeros on the last branch layers, and constnet on every branch layer and the
-  /// classifier; idinit: IDIZ_eps on the last branch layers). See `plan_network` for a whole model.
-  initializer for_layer(layer_role role, const residual_structure& net = {}) const {
+  /// classifier; idinit: IDIZ_eps on the last branch layers; siren and vi3nr: the first layer on
+  /// role input; winner: its noise on weights 0 and 1). See `plan_network` for a whole model.
+  /// `position` is the weight's index in the network's forward order (winner's first two
+  /// weights); siren and vi3nr plan their first layer on role input.
+  initializer for_layer(layer_role role, const residual_structure& net = {}, index position = 0) const {
     initializer layer;
-    layer.scheme_ = std::visit([&](const auto& s) { return detail::for_layer(s, role, net); }, scheme_);
+    layer.scheme_ = std::visit([&](const auto& s) { return detail::for_layer(s, role, net, position); }, scheme_);
     return layer;
+  }
+
+  /// True when the scheme has an option of that name.
+  bool has_option(std::string_view option) const {
+    return std::visit(
+        [&](auto s) {
+          bool found = false;
+          s.visit_options([&](std::string_view n, auto&, std::string_view) { found = found || n == option; });
+          return found;
+        },
+        scheme_);
   }
 
   plan describe(const shape& s) const {

@@ -38,7 +38,7 @@ bool is_required(const nninit::option_info& o) { return o.type == "number" && o.
 
 /// The default as a JSON value of the option's type.
 std::string json_default(const nninit::option_info& o) {
-  if (o.type == "choice") return json::string(o.default_value);
+  if (o.type == "choice" || o.type == "activation") return json::string(o.default_value);
   if (o.type == "bool") return o.default_value == "true" ? "true" : "false";
   if (o.type == "number") {
     if (o.default_value == "nan") return "null";
@@ -89,6 +89,7 @@ void print_text(const std::vector<nninit::scheme_info>& schemes) {
       std::cout << "    " << left << std::string(width - left.size() + 2, ' ') << o.type;
       std::cout << std::string(9 - std::min<std::size_t>(o.type.size(), 8), ' ') << o.doc;
       if (o.type == "choice") std::cout << " [" << o.choices << ']';
+      if (o.type == "activation") std::cout << " [" << o.choices << ", NAME:PARAM]";
       std::cout << '\n';
     }
   }

@@ -24,6 +24,14 @@ inline std::string number(double v) {
 
 inline std::string number(std::int64_t v) { return std::to_string(v); }
 
+/// `digits` significant digits ("1.000001"), for computed quantities whose last bits are noise.
+inline std::string significant(double v, int digits) {
+  if (!std::isfinite(v)) return number(v);
+  char buf[40];
+  const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
+  return std::string(buf, res.ptr);
+}
+
 /// Concatenation by appending. Not `"literal" + std::string`: g++ 12 flags that with a false
 /// -Wrestrict at -O2 (GCC PR 105329), which would break users' -Werror builds.
 template <class... Parts>

@@ -335,7 +335,20 @@ TEST_CASE("kumar: g'(0) and g(0) of each activation, and where the true map sett
   check_digits(sig.fixed_point_std * sig.fixed_point_std, 4.534976095, 9);
   CHECK(sig.fixed_point_slope < 1);
   // tanh under 1/N: no fixed point above 0 (it decays slowly), said in the note.
-  CHECK(describe("kumar", {{"activation", "tanh"}}, s).note == "variance map: decays");
+  CHECK(describe("kumar", {{"activation", "tanh"}}, s).propagation == "decays");
+  CHECK(sig.propagation == "stable");
+  CHECK(describe("vi3nr", {{"activation", "gelu"}}, s).propagation == "unstable");
+  CHECK(describe("vi3nr", {{"activation", "relu"}}, s).propagation == "neutral");
+  // Any fan-based plan, given the activation after it: Xavier on tanh decays, He on relu is neutral.
+  const nninit::plan xavier = nninit::with_propagation(describe("xavier_normal", {}, {512, 512}), activation::parse("tanh"));
+  CHECK(xavier.propagation == "decays");
+  const nninit::plan he = nninit::with_propagation(describe("kaiming_normal", {}, {512, 512}), activation::parse("relu"));
+  CHECK(he.propagation == "neutral");
+  CHECK(he.gradient_growth == doctest::Approx(1.0).epsilon(1e-12));
+  CHECK_THROWS_WITH_AS(nninit::with_propagation(describe("orthogonal", {}, {4, 4}), activation::parse("tanh")),
+                       "nninit::variance_propagation: the plan of orthogonal must be one with fans and an output std (a "
+                       "fan-based scheme), got no output std, for a 4x4 target",
+                       nninit::init_error);
 }
 
 TEST_CASE("maxout: M_K by quadrature, the code's constants, and its examples") {

@@ -56,12 +56,7 @@ struct kumar : detail::scheme_base<kumar> {
     const fans f = ctx.fans();
     plan p{name, ctx.shape, nninit::distribution::normal, f.in, f.out};
     p.gain = std::sqrt(g2);
-    const variance_propagation prop =
-        propagation_of(activation, g2, static_cast<double>(f.out) / static_cast<double>(f.in));
-    p.fixed_point_std = prop.fixed_point_std;
-    p.fixed_point_slope = prop.slope;
-    p.gradient_growth = prop.gradient_growth;
-    if (prop.state != variance_propagation::kind::fixed_point) p.note = detail::cat("variance map: ", prop.verdict());
+    p = with_propagation(p, propagation_of(activation, g2, static_cast<double>(f.out) / static_cast<double>(f.in)));
     return detail::spread(p, distribution, std::sqrt(g2 / static_cast<double>(f.in)));
   }
 };

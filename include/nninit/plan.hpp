@@ -78,12 +78,14 @@ struct plan {
   double output_std = none;  ///< standard deviation of the values written, where it is known
   index groups = 1;                ///< dirac
   index zeros_per_column = -1;     ///< sparse
-  /// Schemes planned for an activation (vi3nr, kumar): the pre-activation std the hidden layers'
-  /// variance map holds, the map's slope there (< 1 stable, > 1 unstable, see
-  /// variance_propagation) and the gradient variance's growth per layer.
+  /// Schemes planned for an activation (vi3nr, kumar), or any fan-based plan given one
+  /// (with_propagation): the pre-activation std a deep stack's variance map holds, the map's
+  /// slope there (< 1 stable, > 1 unstable), the gradient variance's growth per layer, and the
+  /// verdict ("stable", "unstable", "neutral", "decays", "grows"; empty when not computed).
   double fixed_point_std = none;
   double fixed_point_slope = none;
   double gradient_growth = none;
+  std::string propagation{};
   std::string note{};  ///< a remark on the plan (vi3nr: "backward condition: no root ...")
 
   /// The same plan under another scheme's name (for schemes defined through another).

@@ -11,6 +11,7 @@
 
 #include "activation.hpp"
 #include "moments.hpp"
+#include "plan.hpp"
 
 namespace nninit {
 
@@ -38,7 +39,8 @@ struct variance_propagation {
   /// "stable", "unstable", "neutral", "decays", "grows": what `nninit describe` and compare print.
   std::string verdict() const {
     switch (state) {
-      case kind::fixed_point: return slope < 1 ? "stable" : slope > 1 ? "unstable" : "neutral";
+      case kind::fixed_point:  // within quadrature accuracy of 1: neutral (relu, linear)
+        return std::fabs(slope - 1) <= 1e-9 ? "neutral" : slope < 1 ? "stable" : "unstable";
       case kind::neutral: return "neutral";
       case kind::decays: return "decays";
       case kind::grows: return "grows";
@@ -135,6 +137,42 @@ inline variance_propagation propagation_of(const activation& f, double weight_sc
   r.slope = m.fixed_point_slope();
   r.gradient_growth = weight_scale * fan_ratio * m.derivative_second_moment;
   return r;
+}
+
+/// The map at a known fixed point sigma (VI3NR's sigma_p, by construction of its gain).
+inline variance_propagation propagation_at(const activation& f, double sigma, double weight_scale, double fan_ratio = 1.0) {
+  const activation_moments m = moments_of(f, sigma);
+  variance_propagation r;
+  r.state = variance_propagation::kind::fixed_point;
+  r.weight_scale = weight_scale;
+  r.fixed_point_std = sigma;
+  r.slope = m.fixed_point_slope();
+  r.gradient_growth = weight_scale * fan_ratio * m.derivative_second_moment;
+  return r;
+}
+
+/// Records a propagation in a plan's fixed_point_std, fixed_point_slope, gradient_growth and
+/// propagation fields.
+inline plan with_propagation(plan p, const variance_propagation& r) {
+  p.fixed_point_std = r.fixed_point_std;
+  p.fixed_point_slope = r.slope;
+  p.gradient_growth = r.gradient_growth;
+  p.propagation = r.verdict();
+  return p;
+}
+
+/// The propagation of a zero-mean, fan-based plan (kaiming, xavier, normal, ...) followed by
+/// activation f: weight_scale = fan_in * output_std^2, fan_ratio = fan_out / fan_in. A plan that
+/// already has one (vi3nr, kumar) is returned as it is. Throws init_error when the plan has no
+/// fans or no output std (orthogonal, eye, ...).
+inline plan with_propagation(const plan& p, const activation& f) {
+  if (!p.propagation.empty()) return p;
+  const detail::checker check("variance_propagation", p.shape.text());
+  if (!(p.fan_in > 0 && p.fan_out > 0 && std::isfinite(p.output_std) && p.output_std > 0))
+    check.fail(detail::cat("the plan of ", p.scheme), "one with fans and an output std (a fan-based scheme)",
+               std::isfinite(p.output_std) ? detail::number(p.output_std) : std::string("no output std"));
+  const double fan_in = static_cast<double>(p.fan_in);
+  return with_propagation(p, propagation_of(f, fan_in * p.output_std * p.output_std, static_cast<double>(p.fan_out) / fan_in));
 }
 
 }  // namespace nninit

@@ -163,11 +163,10 @@ struct vi3nr : detail::scheme_base<vi3nr> {
     const double gain2 = sigma * sigma / input_second_moment;
     p.gain = std::sqrt(gain2);
     p.value = sigma;
-    p.fixed_point_std = sigma;
-    p.fixed_point_slope = m.fixed_point_slope();
-    p.gradient_growth = m.backward_condition() * static_cast<double>(f.out) / static_cast<double>(f.in);
-    if (!(std::isfinite(gain2) && gain2 > 0))
-      check.fail("gain^2", "finite and > 0", gain2);
+    if (!(std::isfinite(gain2) && gain2 > 0)) check.fail("gain^2", "finite and > 0", gain2);
+    // The hidden layers' map, at its fixed point sigma^2 by construction.
+    p = with_propagation(p, propagation_at(activation, sigma, sigma * sigma / m.second_moment,
+                                           static_cast<double>(f.out) / static_cast<double>(f.in)));
     return detail::spread(p, distribution, std::sqrt(gain2 / static_cast<double>(f.in)));
   }
 };

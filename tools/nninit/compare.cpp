@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <filesystem>
@@ -25,7 +26,9 @@
 #include <nninit/harness/init.hpp>
 #include <nninit/harness/mlp.hpp>
 #include <nninit/harness/resnet.hpp>
+#include <nninit/propagation.hpp>
 #include <nninit/registry.hpp>
+#include <nninit/vi3nr.hpp>
 
 #include "commands.hpp"
 #include "errors.hpp"
@@ -94,11 +97,39 @@ scheme_entry parse_scheme_entry(const std::string& text) {
   return e;
 }
 
-/// The scheme of an entry, with its inline options and then the --set ones applied.
-nninit::initializer make_initializer(const scheme_entry& e) {
+/// The scheme of an entry for a network of activation `act` whose inputs have the given moments:
+/// schemes planned for an activation (vi3nr, kumar) take the network's, and vi3nr's first layer
+/// the inputs' mean and std (N(0, 1) in the signal runs, the training data's own in training),
+/// unless the entry sets them; then the entry's inline and --set options are applied.
+nninit::initializer make_initializer(const scheme_entry& e, const h::activation& act, const nninit::data_moments& inputs) {
   nninit::initializer init(e.scheme);
+  const auto given = [&](const char* option) {
+    return std::any_of(e.options.begin(), e.options.end(), [&](const auto& o) { return o.first == option; });
+  };
+  if (init.has_option("activation") && !given("activation")) init.set("activation", act.text());
+  if (init.has_option("data_mean") && !given("data_mean")) init.set("data_mean", nninit::detail::number(inputs.mean));
+  if (init.has_option("data_std") && !given("data_std")) init.set("data_std", nninit::detail::number(inputs.std));
   for (const auto& [name, value] : e.options) init.set(name, value);
   return init;
+}
+
+/// The signal runs' inputs: i.i.d. N(0, 1).
+constexpr nninit::data_moments standard_inputs{0.0, 1.0};
+
+/// The first hidden layer's plan of an mlp with its variance map under `act` (what `nninit
+/// describe --activation` prints); an empty propagation where that does not apply.
+template <class T>
+nninit::plan hidden_plan(const config& c, h::network<T>& net, const nninit::initializer& init, const h::activation& act) {
+  if (c.arch != "mlp") return {};
+  for (const auto& layer : h::plan_weights(net, init))
+    if (layer.role == nninit::layer_role::hidden) {
+      try {
+        return nninit::with_propagation(layer.plan, act);
+      } catch (const nninit::init_error&) {
+        return layer.plan;  // no output std (orthogonal, eye): no map to report
+      }
+    }
+  return {};
 }
 
 /// Architectures: what the signal runs probe (input = width, no classifier; the residual MLP
@@ -220,7 +251,7 @@ config resolve(const compare_options& o, int argc, char** argv) {
   // Every scheme must plan every weight of every network it will fill, before anything runs:
   // a scheme that does not fit the architecture (dirac on a linear layer) is an error now.
   for (const scheme_entry& e : c.schemes) {
-    const nninit::initializer init = make_initializer(e);
+    const nninit::initializer init = make_initializer(e, c.activations.front(), standard_inputs);
     for (bool training : {false, true}) {
       if (training && c.train == "none") continue;
       auto net = make_network<float>(c, c.activations.front(), training, 784, 10);
@@ -288,7 +319,7 @@ results run(const config& c) {
       run.activation = c.activations[a].text();
       run.scheme = &c.schemes[s];
       pool.add("signal " + run.activation + " " + run.scheme->label, [&c, &run, act = c.activations[a]] {
-        const nninit::initializer init = make_initializer(*run.scheme);
+        const nninit::initializer init = make_initializer(*run.scheme, act, standard_inputs);
         h::signal_options opt;
         opt.batch = c.batch, opt.gradient = c.gradient, opt.jacobian_max_size = c.jacobian_max;
         std::vector<h::signal_stats> seeds;
@@ -297,24 +328,27 @@ results run(const config& c) {
           h::initialize(*net, init, nninit::engine(c.seed, 0).fork(static_cast<std::uint64_t>(k)));
           seeds.push_back(h::measure_signal(*net, opt, nninit::engine(c.seed, 1).fork(static_cast<std::uint64_t>(k))));
           run.model = net->summary();
+          if (k == 0) run.hidden_plan = hidden_plan(c, *net, init, act);
         }
         run.stats = h::average(seeds);
       });
     }
 
   h::dataset data;
+  nninit::data_moments inputs;
   if (c.train != "none") {
     data = h::training_data(c.train == "fashion-mnist", c.seed);
     r.train_data = data.source;
     r.train_synthetic = data.synthetic;
     r.train.resize(c.schemes.size());
     r.train_model = make_network<float>(c, c.activations.front(), true, data.train_x.rows(), data.classes)->summary();
+    inputs = nninit::vi3nr_data_moments(data.train_x);
     for (std::size_t s = 0; s < c.schemes.size(); ++s) {
       compare::train_run& run = r.train[s];
       run.scheme = &c.schemes[s];
-      pool.add("train " + run.scheme->label, [&c, &run, &data] {
+      pool.add("train " + run.scheme->label, [&c, &run, &data, &inputs] {
         auto net = make_network<float>(c, c.activations.front(), true, data.train_x.rows(), data.classes);
-        h::initialize(*net, make_initializer(*run.scheme), nninit::engine(c.seed, 2));
+        h::initialize(*net, make_initializer(*run.scheme, c.activations.front(), inputs), nninit::engine(c.seed, 2));
         run.result = h::train(*net, data.train_x, data.train_y, data.test_x, data.test_y, c.train_options,
                               nninit::engine(c.seed, 3));
       });

@@ -9,6 +9,7 @@
 
 #include <nninit/harness/activation.hpp>
 #include <nninit/harness/signal.hpp>
+#include <nninit/plan.hpp>
 #include <nninit/harness/train.hpp>
 
 namespace nninit_cli::compare {
@@ -44,6 +45,9 @@ struct signal_run {
   const scheme_entry* scheme = nullptr;
   std::string model;       ///< the network's summary
   nninit::harness::signal_stats stats;  ///< averaged over the seeds
+  /// The plan of the first hidden layer of an mlp, with its variance map under the activation
+  /// (propagation empty for other architectures and for schemes without an output std).
+  nninit::plan hidden_plan;
 };
 
 struct train_run {

@@ -46,6 +46,13 @@ std::string condition_text(const h::jacobian_stats& j) {
   return short_number(j.max_singular / j.min_singular);
 }
 
+/// The variance map at its fixed point: "1.14 unstable", "0.461 stable", "neutral", "decays".
+std::string map_text(const nninit::plan& p) {
+  if (p.propagation.empty()) return "-";
+  if (!std::isfinite(p.fixed_point_std)) return p.propagation;
+  return short_number(p.fixed_point_slope) + " " + p.propagation;
+}
+
 const train_run* training_of(const results& r, const signal_run& run, const config& c) {
   if (r.train.empty() || run.activation != c.activations.front().text()) return nullptr;
   for (const auto& t : r.train)
@@ -81,7 +88,7 @@ std::string train_setup(const config& c, const results& r) {
 
 std::vector<std::string> table_header(bool training) {
   std::vector<std::string> h = {"activation", "scheme", "fwd var L/1", "grad var 1/L", "E[z^2] L/x",
-                                "Jacobian E[s^2]", "s_max/s_min"};
+                                "Jacobian E[s^2]", "s_max/s_min", "map slope"};
   if (training) h.push_back("test acc");
   h.push_back("verdict");
   return h;
@@ -96,7 +103,8 @@ std::vector<std::vector<std::string>> table_rows(const config& c, const results&
                                     short_number(gradient_growth(run.stats)),
                                     short_number(h::second_moment_ratio(run.stats)),
                                     short_number(run.stats.jacobian.mean_sq_singular),
-                                    condition_text(run.stats.jacobian)};
+                                    condition_text(run.stats.jacobian),
+                                    map_text(run.hidden_plan)};
     if (!r.train.empty()) row.push_back(accuracy_text(training_of(r, run, c)));
     row.push_back(verdict(run.stats));
     rows.push_back(std::move(row));
@@ -147,7 +155,9 @@ std::string table(const config& c, const results& r) {
   }
   out += "\nfwd var L/1: forward variance at the last layer over the first; grad var 1/L: gradient variance at the "
          "first layer over the last (on the main path: not inside residual branches, before any classifier);\n"
-         "E[z^2] L/x: second moment at the last layer over the input's;\nJacobian: d output / d input at one input (E[s^2] = 1 and s_max/s_min = 1 is "
+         "E[z^2] L/x: second moment at the last layer over the input's;\nmap slope: of the infinite-width variance map "
+         "v -> fan_in Var(W) E[f(z)^2], z ~ N(0, v), at its fixed point (stable < 1 < unstable: there deviations grow "
+         "geometrically with depth), or where it goes without one;\nJacobian: d output / d input at one input (E[s^2] = 1 and s_max/s_min = 1 is "
          "dynamical isometry; singular: s_min below double precision).\ncommand: " + c.command + "\n";
   return out;
 }
@@ -179,6 +189,14 @@ std::string json(const config& c, const results& r) {
            (s.finite ? std::string("null") : json::string(s.first_non_finite)) + ", \"verdict\": " +
            json::string(verdict(s)) + ", \"input_second_moment\": " + finite_or_null(s.input_second_moment) +
            ", \"second_moment_ratio\": " + finite_or_null(h::second_moment_ratio(s));
+    const nninit::plan& hp = run.hidden_plan;
+    out += ", \"variance_map\": " +
+           (hp.propagation.empty() ? std::string("null")
+                                   : "{\"verdict\": " + json::string(hp.propagation) + ", \"weight_scale\": " +
+                                         finite_or_null(static_cast<double>(hp.fan_in) * hp.output_std * hp.output_std) +
+                                         ", \"fixed_point_std\": " + finite_or_null(hp.fixed_point_std) +
+                                         ", \"slope\": " + finite_or_null(hp.fixed_point_slope) +
+                                         ", \"gradient_growth\": " + finite_or_null(hp.gradient_growth) + "}");
     out += ",\n     \"layers\": [";
     for (std::size_t l = 0; l < s.layers.size(); ++l) {
       const auto& L = s.layers[l];

@@ -16,14 +16,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
 namespace {
 
 namespace h = nninit::harness;
-using T = float;  // float is what an INR trains in; PSNRs here stay far above float's rounding
+using T = float;  // as INRs train; float's rounding (~1e-7) is far below the errors measured here
 using mat = h::matrix<T>;
 
 struct options {
@@ -94,7 +93,7 @@ result fit(const nninit::initializer& init, const options& o, const mat& x, cons
   if (o.torch_bias)  // SIREN's official code keeps PyTorch's default biases
     for (std::size_t i = 0; i < params.size(); ++i)
       if (params[i].kind == h::parameter_kind::bias)
-        nninit::torch_default_bias(*params[i].value, eng.fork(1000 + i), params[i].shape);
+        nninit::torch_default_bias(*params[i].value, eng.fork(1000 + i), params[i].shape);  // streams initialize leaves unused
 
   result r;
   adam opt(o.lr);
@@ -115,15 +114,15 @@ result fit(const nninit::initializer& init, const options& o, const mat& x, cons
   return r;
 }
 
-[[noreturn]] void usage(const char* why) {
+[[noreturn]] void usage(const char* why, int status = 2) {
   std::fprintf(stderr,
                "%s\nusage: example_inr_fit [--steps N] [--width N] [--depth N (>= 2)] [--samples N] [--lr X] "
                "[--seed N] [--sigma-p X (vi3nr)] [--torch-bias]\n",
                why);
-  std::exit(2);
+  std::exit(status);
 }
 
-long positive(const char* text, const char* name, long min) {
+long integer(const char* text, const char* name, long min) {
   char* end = nullptr;
   const long v = std::strtol(text, &end, 10);
   if (*text == '\0' || *end != '\0' || v < min || v > 1000000) usage((std::string("bad ") + name).c_str());
@@ -145,14 +144,14 @@ options parse(int argc, char** argv) {
       o.torch_bias = true;
       continue;
     }
-    if (a == "--help" || a == "-h") usage("fits a 1-D signal with a sine MLP under several initializers");
+    if (a == "--help" || a == "-h") usage("fits a 1-D signal with a sine MLP under several initializers", 0);
     if (i + 1 >= argc) usage(("missing value after " + a).c_str());
     const char* v = argv[++i];
-    if (a == "--steps") o.steps = positive(v, "--steps", 1);
-    else if (a == "--width") o.width = positive(v, "--width", 1);
-    else if (a == "--depth") o.depth = positive(v, "--depth", 2);  // winner perturbs two weights
-    else if (a == "--samples") o.samples = positive(v, "--samples", 16);
-    else if (a == "--seed") o.seed = static_cast<unsigned long long>(positive(v, "--seed", 0));
+    if (a == "--steps") o.steps = integer(v, "--steps", 1);
+    else if (a == "--width") o.width = integer(v, "--width", 1);
+    else if (a == "--depth") o.depth = integer(v, "--depth", 2);  // winner perturbs two weights
+    else if (a == "--samples") o.samples = integer(v, "--samples", 16);
+    else if (a == "--seed") o.seed = static_cast<unsigned long long>(integer(v, "--seed", 0));
     else if (a == "--lr") o.lr = real(v, "--lr");
     else if (a == "--sigma-p") o.sigma_p = real(v, "--sigma-p");
     else usage(("unknown option " + a).c_str());
@@ -209,9 +208,9 @@ int main(int argc, char** argv) {
   std::printf("INR fit of a 1-D signal: %ld samples of x in [-1, 1] (tones of 2, 7 and 40 cycles, a chirp, an edge)\n", n);
   std::printf("net: 1 -> %ld x %ld sine:30 -> 1 linear; biases trainable, initialized %s; Adam lr %g, full batch, seed %llu\n",
               o.depth, o.width, o.torch_bias ? "U(+-1/sqrt(fan_in))" : "0", o.lr, o.seed);
-  // omega0 W0 is the first layer's angular frequency in x; above the grid's Nyquist frequency a
-  // sine fits the samples but aliases between them.
-  std::printf("vi3nr: sigma_p %g; winner: spectral centroid %.4f, s0 %.1f, s1 %.4f; Nyquist of the grid %.1f rad\n",
+  // omega0 W0 is the first layer's angular frequency in x (winner adds N(0, s0^2) to it); above
+  // the grid's Nyquist frequency a sine fits the samples but aliases between them.
+  std::printf("vi3nr: sigma_p %g; winner: spectral centroid %.4f, s0 %.1f, s1 %.4f; grid Nyquist %.1f rad/unit\n",
               o.sigma_p, ws.centroid, ws.s0, ws.s1, pi * static_cast<double>(n - 1) / 2);
   std::printf("PSNR in dB (peak = max|target| = 1; the zero function scores %.2f) on the training samples after\n"
               "each step count, their best over all steps, and at the end on the %ld midpoints never trained on\n\n",

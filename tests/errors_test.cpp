@@ -67,6 +67,27 @@ TEST_CASE("errors: every bad argument throws init_error with the exact message a
       {"constnet", {}, {8, 8, 2, 2},
        "nninit::constnet: kernel must be odd on every axis (set even_kernel=upper or lower to pick a centre), got 8x8x2x2, for a 8x8x2x2 target"},
       {"siren", {{"omega0", "0"}}, {3, 4}, "nninit::siren: omega0 must be finite and > 0, got 0, for a 3x4 target"},
+      {"vi3nr", {{"sigma_p", "0"}}, {3, 4}, "nninit::vi3nr: sigma_p must be finite and > 0, got 0, for a 3x4 target"},
+      {"vi3nr", {{"sigma_p", "-1"}}, {3, 4}, "nninit::vi3nr: sigma_p must be finite and > 0, got -1, for a 3x4 target"},
+      {"vi3nr", {{"sigma_p", "inf"}}, {3, 4}, "nninit::vi3nr: sigma_p must be finite and > 0, got inf, for a 3x4 target"},
+      {"vi3nr", {{"sigma_p", "nan"}}, {3, 4}, "nninit::vi3nr: sigma_p must be finite and > 0, got nan, for a 3x4 target"},
+      {"vi3nr", {{"first_layer", "true"}, {"data_std", "-1"}}, {3, 4},
+       "nninit::vi3nr: data_std must be finite and >= 0, got -1, for a 3x4 target"},
+      {"vi3nr", {{"first_layer", "true"}, {"data_mean", "nan"}}, {3, 4}, "nninit::vi3nr: data_mean must be finite, got nan, for a 3x4 target"},
+      {"vi3nr", {{"first_layer", "true"}, {"data_std", "0"}}, {3, 4},
+       "nninit::vi3nr: data_mean^2 + data_std^2 must be > 0 (the first layer divides by the input's second moment), got 0, for a 3x4 target"},
+      {"vi3nr", {{"sigma_p", "1e300"}}, {3, 4},
+       "nninit::vi3nr: activation must be finite on N(0, sigma^2), got a non-finite moment at sigma 1e+300, for a 3x4 target"},
+      {"vi3nr", {}, {5}, "nninit::vi3nr: shape must be at least 2-D to define fan_in and fan_out, got 1-D, for a 5 target"},
+      {"kumar", {{"activation", "gaussian"}}, {3, 4}, "nninit::kumar: activation must be one with f'(0) != 0, got gaussian:1, for a 3x4 target"},
+      {"kumar", {{"activation", "selu"}}, {3, 4}, "nninit::kumar: activation must be differentiable at 0, got selu, for a 3x4 target"},
+      {"kumar", {{"activation", "elu:0.5"}}, {3, 4},
+       "nninit::kumar: activation must be differentiable at 0 (elu needs alpha = 1), got elu:0.5, for a 3x4 target"},
+      {"maxout", {{"pieces", "1"}}, {3, 4}, "nninit::maxout: pieces must be >= 2 (K, the pieces of each maxout unit), got 1, for a 3x4 target"},
+      {"maxout", {{"pool", "0"}}, {3, 4}, "nninit::maxout: pool must be >= 1, got 0, for a 3x4 target"},
+      {"small_init", {{"gamma", "0"}}, {3, 4}, "nninit::small_init: gamma must be finite and > 0, got 0, for a 3x4 target"},
+      {"small_init", {{"gamma", "nan"}}, {3, 4}, "nninit::small_init: gamma must be finite and > 0, got nan, for a 3x4 target"},
+      {"small_init", {{"width", "-2"}}, {3, 4}, "nninit::small_init: width must be >= 0 (0: the fan_in), got -2, for a 3x4 target"},
       {"winner", {{"layer", "-1"}}, {3, 4},
        "nninit::winner: layer must be >= 0 (0: the first weight matrix, 1: the second, 2 or more: a later one), got -1, for a 3x4 target"},
       {"winner", {{"s1", "-0.5"}}, {3, 4}, "nninit::winner: s1 must be finite and >= 0, got -0.5, for a 3x4 target"},
@@ -79,6 +100,17 @@ TEST_CASE("errors: every bad argument throws init_error with the exact message a
     CHECK_THROWS_WITH_AS(init.fill(target, nninit::engine(1), c.shape), c.message.c_str(), nninit::init_error);
     CHECK(target.array().isNaN().all());  // the sentinel survives: validated before any write
   }
+}
+
+TEST_CASE("errors: an activation option that does not parse names the scheme, the option and the accepted names") {
+  nninit::initializer init("vi3nr");
+  CHECK_THROWS_WITH_AS(init.set("activation", "swish", "3x4"),
+                       "nninit::vi3nr: activation must be an activation NAME[:PARAM], NAME one of linear, relu, leaky_relu, "
+                       "tanh, sigmoid, selu, gelu, silu, elu, sine, gaussian, got 'swish', for a 3x4 target",
+                       nninit::init_error);
+  CHECK_THROWS_AS(init.set("activation", "sine:-3"), nninit::init_error);
+  CHECK_THROWS_AS(init.set("activation", "gaussian:1e-200"), nninit::init_error);
+  CHECK_THROWS_AS(init.set("activation", "tanh:2"), nninit::init_error);
 }
 
 TEST_CASE("errors: a block outside the weight is refused, naming the block and the weight") {

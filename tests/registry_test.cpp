@@ -15,7 +15,9 @@ TEST_CASE("registry: lists every scheme the issue names, with options and PyTorc
   for (const char* required : {"constant", "zeros", "ones", "uniform", "normal", "trunc_normal", "xavier_uniform",
                                "xavier_normal", "kaiming_uniform", "kaiming_normal", "lecun_uniform", "lecun_normal",
                                "variance_scaling", "eye", "dirac", "sparse", "orthogonal", "delta_orthogonal",
-                               "torch_default", "zero_hadamard", "idinit", "fixup", "constnet", "siren", "winner"})
+                               "torch_default", "zero_hadamard", "idinit", "fixup", "constnet", "siren", "winner", "vi3nr",
+                               "kumar", "maxout", "small_init", "low_rank", "arch_aware", "gpt2", "megatron_scaled",
+                               "depth_scaled_trunc_normal", "mup"})
     CHECK(names.count(required) == 1);
   for (const auto& info : nninit::list_schemes())
     if (info.name == "kaiming_normal") {

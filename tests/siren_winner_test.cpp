@@ -91,7 +91,7 @@ TEST_CASE("siren: the bounds are the official code's doubles") {
   CHECK(siren{}.describe(nninit::shape{3, 256}).bound == 0.005103103630798287);
 }
 
-TEST_CASE_TEMPLATE("siren: values lie in [-bound, bound) and are uniform by KS", T, float, double) {
+TEST_CASE_TEMPLATE("siren: values lie within the bound, the upper end excluded, and are uniform by KS", T, float, double) {
   for (bool first : {false, true}) {
     CAPTURE(first);
     const idx in = first ? 2 : 256;

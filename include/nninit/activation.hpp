@@ -146,7 +146,7 @@ struct activation {
   }
 
   /// "relu", "leaky_relu:0.2", "sine:30", "gaussian:0.5" (the parameter must be finite and,
-  /// for sine and gaussian, positive). Throws init_error naming the valid names.
+  /// for sine and gaussian, in [1e-100, 1e100]). Throws init_error naming the valid names.
   static activation parse(std::string_view text) {
     const detail::checker check("activation", "");
     const auto colon = text.find(':');
@@ -162,8 +162,9 @@ struct activation {
     if (rest.empty() || res.ec != std::errc() || res.ptr != rest.data() + rest.size())
       check.fail(detail::cat(name, " parameter"), "a number", detail::quoted(rest));
     if (!std::isfinite(v)) check.fail(detail::cat(name, " parameter"), "finite", v);
-    if ((*kind == activation_kind::sine || *kind == activation_kind::gaussian) && !(v > 0))
-      check.fail(detail::cat(name, " parameter"), "positive", v);
+    // A frequency or width whose square leaves double's range makes every moment degenerate.
+    if ((*kind == activation_kind::sine || *kind == activation_kind::gaussian) && !(v >= 1e-100 && v <= 1e100))
+      check.fail(detail::cat(name, " parameter"), "in [1e-100, 1e100]", v);
     a.param = v;
     return a;
   }

@@ -107,7 +107,7 @@ inline double calculate_gain(const activation& f, gain_convention convention = g
                              double sigma = 1.0) {
   const detail::checker check("calculate_gain", "");
   check.positive("sigma", sigma);
-  const activation_moments m = moments_of(f, sigma);
+  const activation_moments m = detail::moments_of(check, f, sigma);
   const double moment = convention == gain_convention::forward ? m.second_moment : m.derivative_second_moment;
   if (!(moment > 0))
     check.fail("activation", convention == gain_convention::forward ? "one with E[f(z)^2] > 0" : "one with E[f'(z)^2] > 0",

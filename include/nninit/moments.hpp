@@ -233,9 +233,8 @@ inline constexpr double moment_tolerance = 1e-12;
 /// `features` are the activation's own scales (0 for a kink, the width of a bump); each x > 0
 /// splits the adaptive integral at +-x, +-2x, +-4x, ...
 template <class F, class DF>
-activation_moments gaussian_moments(F f, DF df, double sigma, const std::vector<double>& features,
+activation_moments gaussian_moments(const checker& check, F f, DF df, double sigma, const std::vector<double>& features,
                                     double tolerance = moment_tolerance) {
-  const checker check("activation_moments", "");
   check.positive("sigma", sigma);
   activation_moments m;
   m.sigma = sigma;
@@ -273,6 +272,9 @@ activation_moments gaussian_moments(F f, DF df, double sigma, const std::vector<
   return m;
 }
 
+/// The moments of a built-in activation, errors reported as `check`'s (a scheme's, with its target).
+inline activation_moments moments_of(const checker& check, const activation& a, double sigma);
+
 /// Where an activation's Gaussian integrals need breakpoints: kinks at 0, a bump's width, a
 /// sine's period.
 inline std::vector<double> features_of(const activation& a) {
@@ -288,15 +290,20 @@ inline std::vector<double> features_of(const activation& a) {
 /// The Gaussian moments of a built-in activation at pre-activation std `sigma` (> 0), with its
 /// analytic derivative. Throws init_error for a bad sigma.
 inline activation_moments moments_of(const activation& a, double sigma) {
-  return detail::gaussian_moments([&](double z) { return a.value(z); }, [&](double z) { return a.derivative(z); }, sigma,
-                                  detail::features_of(a));
+  return detail::moments_of(detail::checker("activation_moments", ""), a, sigma);
+}
+
+inline activation_moments detail::moments_of(const checker& check, const activation& a, double sigma) {
+  return gaussian_moments(
+      check, [&](double z) { return a.value(z); }, [&](double z) { return a.derivative(z); }, sigma, features_of(a));
 }
 
 /// The same for any callable f with its derivative df (both double -> double); `features` lists
 /// the points where f has kinks or a bump's width, where the adaptive fallback splits.
 template <class F, class DF, std::enable_if_t<std::is_invocable_r_v<double, F&, double>, int> = 0>
 activation_moments moments_of(F&& f, DF&& df, double sigma, const std::vector<double>& features = {0.0}) {
-  return detail::gaussian_moments(std::forward<F>(f), std::forward<DF>(df), sigma, features);
+  return detail::gaussian_moments(detail::checker("activation_moments", ""), std::forward<F>(f), std::forward<DF>(df), sigma,
+                                  features);
 }
 
 /// The same for a callable without a derivative: f' by central differences with step
@@ -307,7 +314,7 @@ activation_moments moments_of(F&& f, double sigma, const std::vector<double>& fe
     const double h = 1e-5 * std::max(1.0, std::fabs(z));
     return (f(z + h) - f(z - h)) / (2 * h);
   };
-  return detail::gaussian_moments(std::forward<F>(f), df, sigma, features, 1e-9);
+  return detail::gaussian_moments(detail::checker("activation_moments", ""), std::forward<F>(f), df, sigma, features, 1e-9);
 }
 
 }  // namespace nninit

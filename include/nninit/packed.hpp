@@ -34,7 +34,7 @@ struct packing {
 /// "block 1 'k'", or "block 1" for an unnamed block.
 inline std::string block_text(std::size_t i, const std::string& name) {
   std::string s = cat("block ", number(static_cast<std::int64_t>(i)));
-  return name.empty() ? s : cat(s, " ", quoted(name));
+  return name.empty() ? s : cat(s, " ", detail::quoted(name));
 }
 
 /// Checks the weight and the target, and finds where the blocks go.

@@ -156,7 +156,7 @@ struct vi3nr : detail::scheme_base<vi3nr> {
                              b.at_boundary ? "the boundary " : "", "sigma_p = ", detail::significant(sigma, 7),
                              ", cond - 1 = ", detail::significant(b.condition - 1, 3));
     }
-    const activation_moments m = moments_of(activation, sigma);
+    const activation_moments m = detail::moments_of(check, activation, sigma);
     if (!(m.second_moment > 0))
       check.fail("activation", detail::cat("one with E[f(z)^2] > 0 at sigma_p = ", detail::number(sigma)), activation.text());
     const double input_second_moment = first_layer ? data_mean * data_mean + data_std * data_std : m.second_moment;

@@ -118,6 +118,19 @@ std::vector<weight_spec> fill_cases() {
       {"fixup", {16, 16, 3, 3}, {{"branches", "54"}, {"layers_per_branch", "2"}, {"mode", "fan_out"}}},
       {"constnet", {16, 3, 3, 3}, {{"noise_std", "0.001"}}},
       {"torch_default", {10, 6}, {}},
+      {"vi3nr", {32, 16}, {{"activation", "tanh"}, {"distribution", "uniform"}}},
+      {"vi3nr", {32, 2}, {{"activation", "sine:30"}, {"first_layer", "true"}, {"sigma_p", "0.03"}}},
+      {"kumar", {20, 10}, {{"activation", "sigmoid"}}},
+      {"maxout", {8, 4, 3, 3}, {{"pieces", "3"}}},
+      {"small_init", {50, 5}, {{"gamma", "1"}, {"width", "50"}}},
+      {"siren", {16, 2}, {{"first_layer", "true"}}},
+      {"winner", {16, 16}, {{"layer", "1"}, {"s1", "1.5"}}},
+      {"low_rank", {12, 9}, {{"rank", "3"}, {"gain", "1.25"}}},
+      {"arch_aware", {24, 24}, {{"degree", "2"}}},
+      {"gpt2", {48, 16}, {{"residual_projection", "true"}, {"layers", "12"}}},
+      {"megatron_scaled", {16, 16}, {{"layers", "24"}}},
+      {"depth_scaled_trunc_normal", {16, 16}, {{"layer_id", "3"}}},
+      {"mup", {16, 64}, {{"role", "readout"}, {"base_fan_in", "16"}}},
   };
 }
 
@@ -264,6 +277,39 @@ TEST_CASE("cli: describe --json equals initializer::describe to the bit") {
     CHECK(j["distribution"].text == "normal");
     CHECK(j["bound"].is_null());
   }
+}
+
+TEST_CASE("cli: describe --activation gives the variance map of a deep stack, and sets a scheme's own activation") {
+  // vi3nr on gelu: its fixed point sigma_p = 1 is unstable (slope 1.144), the gradients grow by 1.072.
+  result r = run({"describe", "vi3nr", "--shape", "512,512", "--activation", "gelu", "--json"});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  json j = parse_json(r.out);
+  nninit::initializer vi3nr("vi3nr");
+  vi3nr.set("activation", "gelu");
+  const nninit::plan p = vi3nr.describe(nninit::shape{512, 512});
+  CHECK(j["propagation"].text == "unstable");
+  CHECK(bits_of(j["fixed_point_slope"].number()) == bits_of(p.fixed_point_slope));
+  CHECK(j["fixed_point_slope"].number() == doctest::Approx(1.14406319687).epsilon(1e-9));
+  CHECK(j["fixed_point_std"].number() == 1);
+  CHECK(j["gradient_growth"].number() == doctest::Approx(1.07203159844).epsilon(1e-9));
+  CHECK(j["note"].is_null());
+  // --set wins over --activation.
+  r = run({"describe", "vi3nr", "--shape", "512,512", "--activation", "gelu", "--set", "activation=tanh", "--json"});
+  CHECK(parse_json(r.out)["propagation"].text == "stable");
+  // A fan-based scheme: Xavier on tanh decays (no fixed point above 0), He on relu is neutral.
+  r = run({"describe", "xavier_normal", "--shape", "512,512", "--activation", "tanh", "--json"});
+  j = parse_json(r.out);
+  CHECK(j["propagation"].text == "decays");
+  CHECK(j["fixed_point_slope"].is_null());
+  r = run({"describe", "kaiming_normal", "--shape", "256,256", "--activation", "relu"});
+  CHECK(r.out.find("propagation: neutral\n") != std::string::npos);
+  // Without --activation there is no map to report.
+  r = run({"describe", "xavier_normal", "--shape", "512,512"});
+  CHECK(r.out.find("propagation: null\n") != std::string::npos);
+  // No root: vi3nr says so in its note.
+  r = run({"describe", "vi3nr", "--shape", "64,64", "--set", "activation=sine:30", "--set", "solve_backward=true"});
+  CHECK(r.out.find("note: backward condition: no root for sigma_p in [0.001, 10]; best at the boundary sigma_p = 0.001") !=
+        std::string::npos);
 }
 
 TEST_CASE("cli: describe prints one key: value line per plan field") {
@@ -463,6 +509,16 @@ TEST_CASE("cli: bad input exits with 2 and one nninit:: line and writes nothing"
       {{"fill", "uniform", "--shape", "10,5"}, "out"},
       {{"fill", "--shape", "10,5", "--out", "OUT"}, "scheme"},
       {{"fill", "uniform", "--out", "OUT"}, "shape"},
+      {{"fill", "vi3nr", "--shape", "8,8", "--set", "sigma_p=0", "--out", "OUT"}, "sigma_p"},
+      {{"fill", "vi3nr", "--shape", "8,8", "--set", "activation=swish", "--out", "OUT"}, "activation"},
+      {{"fill", "kumar", "--shape", "8,8", "--set", "activation=gaussian", "--out", "OUT"}, "activation"},
+      {{"fill", "maxout", "--shape", "8,8", "--set", "pieces=1", "--out", "OUT"}, "pieces"},
+      {{"fill", "small_init", "--shape", "8,8", "--set", "gamma=-1", "--out", "OUT"}, "gamma"},
+      {{"fill", "siren", "--shape", "8,8", "--set", "omega0=inf", "--out", "OUT"}, "omega0"},
+      {{"fill", "low_rank", "--shape", "8,8", "--set", "rank=9", "--out", "OUT"}, "rank"},
+      {{"fill", "low_rank", "--shape", "8,8", "--out", "OUT"}, "rank"},
+      {{"describe", "kaiming_normal", "--shape", "8,8", "--activation", "swish"}, "name"},
+      {{"describe", "orthogonal", "--shape", "8,8", "--activation", "tanh"}, "orthogonal"},
       {{"describe", "sparse", "--shape", "100,50", "--set", "sparsity=1.5"}, "sparsity"},
       {{"describe", "kaiming_normal", "--shape", "3,,4"}, "shape"},
       {{"describe", "kaiming_normal", "--shape", "10,5", "--set", "mode"}, "set"},

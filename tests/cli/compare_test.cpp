@@ -61,6 +61,37 @@ TEST_CASE("compare: the table names every run, and the JSON holds every layer, t
   CHECK_THROWS(runs.items[3]["train"]);
 }
 
+TEST_CASE("compare: sine and gaussian INR activations, with the variance map of every scheme") {
+  const scratch_dir dir;
+  result r = run({"compare", "--activation", "sine", "--schemes", "siren,vi3nr,xavier_uniform", "--depth", "6", "--width",
+                  "32", "--batch", "32", "--train", "none", "--json", dir / "s.json", "--report", dir / "s.html"});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  CHECK(r.out.find("map slope") != std::string::npos);
+  json doc = parse_json(slurp(dir / "s.json"));
+  REQUIRE(doc["runs"].items.size() == 3);
+  for (const json& run : doc["runs"].items) CHECK(run["activation"].text == "sine:30");
+  // vi3nr takes the run's activation and keeps sigma_p = 1 at a stable fixed point; its first
+  // layer reads the N(0, 1) inputs, so E[z_1^2] = 1.
+  const json& vi3nr = doc["runs"].items[1];
+  CHECK(vi3nr["variance_map"]["verdict"].text == "stable");
+  CHECK(vi3nr["variance_map"]["fixed_point_std"].number() == 1);
+  CHECK(vi3nr["variance_map"]["gradient_growth"].number() == doctest::Approx(900).epsilon(1e-9));
+  CHECK(vi3nr["layers"].items[0]["forward_second_moment"].number() == doctest::Approx(1).epsilon(0.25));
+  CHECK(doc["runs"].items[0]["variance_map"]["verdict"].text == "stable");  // siren: sin is bounded
+  CHECK(slurp(dir / "s.html").find("map slope") != std::string::npos);
+
+  r = run({"compare", "--activation", "gaussian,gelu", "--schemes", "vi3nr,xavier_normal", "--depth", "6", "--width", "32",
+           "--batch", "32", "--train", "none", "--json", dir / "g.json"});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  doc = parse_json(slurp(dir / "g.json"));
+  REQUIRE(doc["runs"].items.size() == 4);
+  CHECK(doc["runs"].items[0]["variance_map"]["verdict"].text == "stable");    // vi3nr, gaussian: slope -1/3
+  CHECK(doc["runs"].items[0]["variance_map"]["slope"].number() == doctest::Approx(-1.0 / 3).epsilon(1e-9));
+  CHECK(doc["runs"].items[2]["variance_map"]["verdict"].text == "unstable");  // vi3nr, gelu: 1.144
+  CHECK(doc["runs"].items[3]["variance_map"]["verdict"].text == "decays");    // xavier, gelu
+  CHECK(r.out.find("1.14 unstable") != std::string::npos);
+}
+
 TEST_CASE("compare: the report and the JSON are byte-stable and do not depend on the thread count") {
   const scratch_dir dir;
   const result a = run(small({"--report", dir / "a.html", "--threads", "1"}));

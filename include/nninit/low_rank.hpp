@@ -31,11 +31,13 @@ inline void check_rank(const checker& check, index rank, index rows, index cols)
 /// the same backward-stable accuracy at O(n^3) with a small constant, where two-sided Jacobi takes
 /// seconds on a 1024x1024 weight. U_r S_r V_r^T does not depend on the SVD's sign convention,
 /// and is unique when S_r > S_(r+1), which holds with probability 1 for a Gaussian draw.
-inline Eigen::MatrixXd truncate_rank(Eigen::MatrixXd m, index rank) {
+/// A template so that BDCSVD, slow to compile, is instantiated only where a fill uses it.
+template <class Matrix>
+Matrix truncate_rank(Matrix m, index rank) {
   if (rank >= std::min(m.rows(), m.cols())) return m;
-  const Eigen::BDCSVD<Eigen::MatrixXd> svd(m, Eigen::ComputeThinU | Eigen::ComputeThinV);
-  Eigen::MatrixXd r = svd.matrixU().leftCols(rank) * svd.singularValues().head(rank).asDiagonal() *
-                      svd.matrixV().leftCols(rank).transpose();
+  const Eigen::BDCSVD<Matrix> svd(m, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  Matrix r = svd.matrixU().leftCols(rank) * svd.singularValues().head(rank).asDiagonal() *
+             svd.matrixV().leftCols(rank).transpose();
   const double kept = r.norm();
   if (kept > 0) r *= m.norm() / kept;
   return r;
@@ -44,8 +46,9 @@ inline Eigen::MatrixXd truncate_rank(Eigen::MatrixXd m, index rank) {
 /// The low_rank scheme's (rows x cols) matrix: the N(0, p.std^2) draw of the plan (double,
 /// element (r, c) at logical index r*cols + c, the values `normal` writes to a double target),
 /// truncated to rank `rank`.
-inline Eigen::MatrixXd low_rank_matrix(const engine& eng, const plan& p, index rows, index cols, index rank) {
-  Eigen::MatrixXd full(rows, cols);
+template <class Matrix = Eigen::MatrixXd>
+Matrix low_rank_matrix(const engine& eng, const plan& p, index rows, index cols, index rank) {
+  Matrix full(rows, cols);
   const geometry whole{rows, cols, rows, cols, 0, 0, false};
   fill_with(full, whole, eng, domain::values, normal_kernel<double>(p));
   return truncate_rank(std::move(full), rank);
@@ -62,7 +65,7 @@ Eigen::MatrixXd low_rank_truncation(const Eigen::MatrixBase<D>& w, index rank) {
   detail::check_rank(detail::checker("low_rank_truncation", detail::cat(detail::number(w.rows()), "x",
                                                                         detail::number(w.cols()))),
                      rank, w.rows(), w.cols());
-  return detail::truncate_rank(w.template cast<double>(), rank);
+  return detail::truncate_rank(Eigen::MatrixXd(w.template cast<double>()), rank);
 }
 
 namespace scheme {

@@ -91,6 +91,18 @@ inline double sup_abs(const activation& a) {
 
 }  // namespace detail
 
+/// The map at a known fixed point, from the moments there (m.sigma^2 = weight_scale E[f^2]):
+/// VI3NR's sigma_p, by construction of its gain.
+inline variance_propagation propagation_at(const activation_moments& m, double weight_scale, double fan_ratio = 1.0) {
+  variance_propagation r;
+  r.state = variance_propagation::kind::fixed_point;
+  r.weight_scale = weight_scale;
+  r.fixed_point_std = m.sigma;
+  r.slope = m.fixed_point_slope();
+  r.gradient_growth = weight_scale * fan_ratio * m.derivative_second_moment;
+  return r;
+}
+
 /// The fixed point, its slope and the gradient growth of the variance map of activation `f`
 /// under `weight_scale` = fan_in * Var(W) (> 0) and `fan_ratio` = fan_out / fan_in. Fixed points
 /// are searched for std in [1e-3, 1e3] (20 points a decade, then bisection); when there are
@@ -116,39 +128,22 @@ inline variance_propagation propagation_of(const activation& f, double weight_sc
   const std::vector<double> grid = detail::log_grid(1e-3, top, 20);
   std::vector<double> h_grid;
   for (double s : grid) h_grid.push_back(h(s));
-  double chosen = std::numeric_limits<double>::quiet_NaN();
+  bool found = false;
+  activation_moments chosen;
   for (std::size_t i = 0; i + 1 < grid.size(); ++i) {
     if ((h_grid[i] < 0) == (h_grid[i + 1] < 0) && h_grid[i] != 0) continue;
     const double root = h_grid[i] == 0 ? grid[i] : detail::log_bisect(h, grid[i], grid[i + 1], h_grid[i]);
-    if (std::isnan(chosen)) chosen = root;
-    if (moments_of(f, root).fixed_point_slope() < 1) {
-      chosen = root;
-      break;
-    }
+    const activation_moments m = moments_of(f, root);
+    if (!found || m.fixed_point_slope() < 1) chosen = m;
+    found = true;
+    if (m.fixed_point_slope() < 1) break;
   }
-  if (std::isnan(chosen)) {
+  if (!found) {
     // Above every fixed point h < 0 means shrinking; the sign on the grid says which way it runs.
     r.state = h_grid.back() < 0 ? kind::decays : kind::grows;
     return r;
   }
-  const activation_moments m = moments_of(f, chosen);
-  r.state = kind::fixed_point;
-  r.fixed_point_std = chosen;
-  r.slope = m.fixed_point_slope();
-  r.gradient_growth = weight_scale * fan_ratio * m.derivative_second_moment;
-  return r;
-}
-
-/// The map at a known fixed point sigma (VI3NR's sigma_p, by construction of its gain).
-inline variance_propagation propagation_at(const activation& f, double sigma, double weight_scale, double fan_ratio = 1.0) {
-  const activation_moments m = moments_of(f, sigma);
-  variance_propagation r;
-  r.state = variance_propagation::kind::fixed_point;
-  r.weight_scale = weight_scale;
-  r.fixed_point_std = sigma;
-  r.slope = m.fixed_point_slope();
-  r.gradient_growth = weight_scale * fan_ratio * m.derivative_second_moment;
-  return r;
+  return propagation_at(chosen, weight_scale, fan_ratio);
 }
 
 /// Records a propagation in a plan's fixed_point_std, fixed_point_slope, gradient_growth and

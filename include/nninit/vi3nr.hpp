@@ -165,7 +165,7 @@ struct vi3nr : detail::scheme_base<vi3nr> {
     p.value = sigma;
     if (!(std::isfinite(gain2) && gain2 > 0)) check.fail("gain^2", "finite and > 0", gain2);
     // The hidden layers' map, at its fixed point sigma^2 by construction.
-    p = with_propagation(p, propagation_at(activation, sigma, sigma * sigma / m.second_moment,
+    p = with_propagation(p, propagation_at(m, sigma * sigma / m.second_moment,
                                            static_cast<double>(f.out) / static_cast<double>(f.in)));
     return detail::spread(p, distribution, std::sqrt(gain2 / static_cast<double>(f.in)));
   }

@@ -12,7 +12,17 @@ namespace nninit {
 namespace detail {
 /// Which family of values a counter belongs to. Eight bits of the counter hold it, so that the
 /// values of a weight, the ranking keys of `sparse` and a preset's bias never share a block.
-enum class domain : std::uint32_t { values = 0, sparse_rank = 1, bias = 2, fork = 255 };
+/// `wiring`, `sample_order` and `weighted_choice` key the sub-streams of flyhash and devfly
+/// (detail/wiring.hpp).
+enum class domain : std::uint32_t {
+  values = 0,
+  sparse_rank = 1,
+  bias = 2,
+  wiring = 3,
+  sample_order = 4,
+  weighted_choice = 5,
+  fork = 255
+};
 }  // namespace detail
 
 /// A seed and a stream id: the whole source of randomness of a fill.

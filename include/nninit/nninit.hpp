@@ -23,6 +23,9 @@
 //   small_init.hpp        small_init (condensation, Zhou et al. 2022)
 //   low_rank.hpp          low_rank (Liu et al. 2024)
 //   arch_aware.hpp        arch_aware and the DAG utilities (Chen et al. 2024)
+//   flyhash.hpp           flyhash: random sparse binary wiring (FlyHash, Dasgupta et al. 2017)
+//   devfly.hpp            devfly: binary wiring developed from data (DevFly, methods 1-3)
+//   lsh.hpp               fly_hash (winner-take-all codes), nearest_by_overlap
 //   moments.hpp           moments_of: E f, E f^2, E f'^2 under N(0, s^2) (Gauss-Hermite, adaptive)
 //   propagation.hpp       propagation_of: the variance map's fixed point and its stability
 //   activation.hpp        activation (relu, tanh, gelu, sine:30, gaussian:0.05, ...)
@@ -76,3 +79,6 @@
 #include "network_plan.hpp"
 #include "llm_presets.hpp"
 #include "packed.hpp"
+#include "flyhash.hpp"
+#include "devfly.hpp"
+#include "lsh.hpp"

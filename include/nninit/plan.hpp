@@ -30,12 +30,13 @@ enum class distribution {
   channel_mean,      ///< value = 1/in at the centre tap of every (out, in) pair (ConstNet's ConstAvg)
   uniform_plus_normal,  ///< U[lo, hi) plus N(0, std^2) noise from an independent stream (WINNER)
   low_rank,          ///< the rank-`value` truncated SVD of a N(0, std^2) draw, at the draw's Frobenius norm (low_rank)
+  binary_wiring,     ///< 1 at `connections` inputs of every row, 0 elsewhere (flyhash, devfly)
 };
 
 namespace detail {
 template <>
 struct enum_names<distribution> {
-  static constexpr std::array<std::pair<distribution, std::string_view>, 15> table{{
+  static constexpr std::array<std::pair<distribution, std::string_view>, 16> table{{
       {distribution::constant, "constant"},
       {distribution::uniform, "uniform"},
       {distribution::normal, "normal"},
@@ -51,6 +52,7 @@ struct enum_names<distribution> {
       {distribution::channel_mean, "channel_mean"},
       {distribution::uniform_plus_normal, "uniform_plus_normal"},
       {distribution::low_rank, "low_rank"},
+      {distribution::binary_wiring, "binary_wiring"},
   }};
 };
 }  // namespace detail
@@ -78,6 +80,7 @@ struct plan {
   double output_std = none;  ///< standard deviation of the values written, where it is known
   index groups = 1;                ///< dirac
   index zeros_per_column = -1;     ///< sparse
+  index connections = -1;          ///< flyhash, devfly: inputs each row (coding unit) reads
   /// Schemes planned for an activation (vi3nr, kumar), or any fan-based plan given one
   /// (with_propagation): the pre-activation std a deep stack's variance map holds, the map's
   /// slope there (< 1 stable, > 1 unstable), the gradient variance's growth per layer, and the

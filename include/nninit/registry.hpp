@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -15,9 +16,11 @@
 #include "arch_aware.hpp"
 #include "constant.hpp"
 #include "constnet.hpp"
+#include "devfly.hpp"
 #include "dirac.hpp"
 #include "eye.hpp"
 #include "fixup.hpp"
+#include "flyhash.hpp"
 #include "idinit.hpp"
 #include "kaiming.hpp"
 #include "kumar.hpp"
@@ -69,7 +72,7 @@ using any_scheme =
                  scheme::zero_hadamard, scheme::idinit, scheme::fixup, scheme::constnet, scheme::vi3nr, scheme::kumar,
                  scheme::maxout, scheme::small_init, scheme::siren, scheme::winner, scheme::low_rank,
                  scheme::arch_aware, scheme::gpt2, scheme::megatron_scaled, scheme::depth_scaled_trunc_normal,
-                 scheme::mup>;
+                 scheme::mup, scheme::flyhash, scheme::devfly>;
 
 template <class F, std::size_t... I>
 void for_each_alternative(F&& f, std::index_sequence<I...>) {
@@ -79,6 +82,12 @@ template <class F>
 void for_each_scheme(F&& f) {
   for_each_alternative(f, std::make_index_sequence<std::variant_size_v<any_scheme>>{});
 }
+
+/// True for schemes developed from data: they have a `data` member (devfly).
+template <class S, class = void>
+struct has_data : std::false_type {};
+template <class S>
+struct has_data<S, std::void_t<decltype(std::declval<S&>().data)>> : std::true_type {};
 
 template <class E, class = void>
 struct is_named_enum : std::false_type {};
@@ -261,6 +270,21 @@ class initializer {
     initializer layer;
     layer.scheme_ = std::visit([&](const auto& s) { return detail::for_layer(s, role, net, position); }, scheme_);
     return layer;
+  }
+
+  /// True when the scheme develops its weight from data (devfly): `set_data` before `fill`.
+  bool takes_data() const {
+    return std::visit([](const auto& s) { return detail::has_data<std::decay_t<decltype(s)>>::value; }, scheme_);
+  }
+  /// The data (samples x inputs) a data-driven scheme develops from; init_error for the others.
+  void set_data(std::shared_ptr<const Eigen::MatrixXd> data) {
+    std::visit(
+        [&](auto& s) {
+          using S = std::decay_t<decltype(s)>;
+          if constexpr (detail::has_data<S>::value) s.data = std::move(data);
+          else detail::checker(S::name, "").fail("data", "given only to a scheme developed from data (devfly)", "a matrix");
+        },
+        scheme_);
   }
 
   /// True when the scheme has an option of that name.

@@ -1,4 +1,4 @@
-// nninit tool: the subcommands, one file each (list.cpp, describe.cpp, fill.cpp, compare.cpp). Each setup
+// nninit tool: the subcommands, one file each (list.cpp, describe.cpp, fill.cpp, compare.cpp, lsh.cpp). Each setup
 // function adds its subcommand to the app, with a callback that runs it once parsed.
 #pragma once
 
@@ -20,5 +20,8 @@ void setup_fill(CLI::App& app);
 /// `nninit compare [...]`: schemes side by side on deep networks (signal propagation, Jacobian,
 /// training). argc/argv are kept to print the exact command in the outputs.
 void setup_compare(CLI::App& app, int argc, char** argv);
+
+/// `nninit lsh [...]`: nearest-neighbour search with fly hashes, FlyHash against DevFly wiring.
+void setup_lsh(CLI::App& app, int argc, char** argv);
 
 }  // namespace nninit_cli

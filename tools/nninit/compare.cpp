@@ -69,15 +69,6 @@ struct compare_options {
 const std::vector<std::string> classic_schemes = {"xavier_normal", "kaiming_normal", "lecun_normal", "orthogonal",
                                                   "torch_default"};
 
-std::string shell_quote(const std::string& arg) {
-  if (!arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:=/+@%") ==
-                          std::string::npos)
-    return arg;
-  std::string out = "'";
-  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 void check_range(std::string_view argument, nninit::index v, nninit::index lo, nninit::index hi) {
   if (v < lo || v > hi)
     fail(command, argument, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", std::to_string(v));
@@ -168,7 +159,7 @@ nninit::index or_default(nninit::index given, nninit::index fallback) {
 
 config resolve(const compare_options& o, int argc, char** argv) {
   config c;
-  for (int i = 0; i < argc; ++i) c.command += (i ? " " : "") + shell_quote(i == 0 ? std::string("nninit") : argv[i]);
+  c.command = command_line(argc, argv);
   if (o.arch != "mlp" && o.arch != "resmlp" && o.arch != "resnet")
     fail(command, "arch", "one of mlp, resmlp, resnet", in_quotes(o.arch));
   c.arch = o.arch;

@@ -67,6 +67,7 @@ std::vector<field> plan_fields(const nninit::plan& p) {
       real("output_std", p.output_std),
       {"groups", nninit::detail::number(p.groups), nninit::detail::number(p.groups)},
       count("zeros_per_column", p.zeros_per_column),
+      count("connections", p.connections),
       remark("propagation", p.propagation),
       real("fixed_point_std", p.fixed_point_std),
       real("fixed_point_slope", p.fixed_point_slope),

@@ -30,7 +30,9 @@ struct fill_options {
   std::string dtype = "float32";
   std::string block;
   std::string out;
+  std::string data;
   CLI::Option* block_option = nullptr;
+  CLI::Option* data_option = nullptr;
   CLI::Option* out_option = nullptr;
 };
 
@@ -87,6 +89,16 @@ void run(const fill_options& o) {
                                       : w.shape.text();
   apply_sets(command, o.weight.sets, w.init, target);
   w.init.describe(w.shape);  // every option and the shape checked before any memory is taken
+  const bool has_data = o.data_option->count() > 0;
+  if (has_data && !w.init.takes_data())
+    fail(command, "data", "given only to a scheme developed from data (devfly)", std::string(w.init.name()));
+  if (!has_data && w.init.takes_data())
+    fail(command, "data", "given: --data X.npy, the samples (rows) to develop the wiring from", "nothing");
+  if (has_data) {
+    const npy_matrix x = read_npy_matrix(command, "data", o.data);
+    using rows = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    w.init.set_data(std::make_shared<const Eigen::MatrixXd>(Eigen::Map<const rows>(x.values.data(), x.rows, x.cols)));
+  }
 
   const std::vector<std::int64_t> file_shape = is_block ? std::vector<std::int64_t>{b.rows, b.cols} : w.shape.dims;
   const nninit::engine eng(seed, stream);
@@ -115,6 +127,11 @@ void setup_fill(CLI::App& app) {
                       "only this block of the 2-D view (rows x cols), written as a ROWS x COLS array equal to the "
                       "same block of the whole fill")
           ->type_name("R0,C0,ROWS,COLS");
+  options->data_option =
+      sub->add_option("--data", options->data,
+                      "devfly: the samples to develop the wiring from, a 2-D float32 or float64 .npy file with one "
+                      "row per sample and one column per input")
+          ->type_name("X.npy");
   options->out_option =
       sub->add_option("--out", options->out, "the .npy file to write, atomically (required)")->type_name("FILE.npy");
   sub->callback([options] { run(*options); });

@@ -25,11 +25,14 @@ int main(int argc, char** argv) {
         "  nninit list\n"
         "  nninit describe kaiming_normal --shape 64,3,3,3 --set mode=fan_out\n"
         "  nninit fill kaiming_normal --shape 64,3,3,3 --seed 42 --out w.npy\n"
-        "  nninit compare --report compare.html");
+        "  nninit compare --report compare.html\n"
+        "  nninit fill devfly --shape 640,784 --data X.npy --out w.npy\n"
+        "  nninit lsh --report lsh.html");
     nninit_cli::setup_list(app);
     nninit_cli::setup_describe(app);
     nninit_cli::setup_fill(app);
     nninit_cli::setup_compare(app, argc, argv);
+    nninit_cli::setup_lsh(app, argc, argv);
 
     try {
       app.parse(argc, argv);  // runs the chosen subcommand's callback

@@ -1,4 +1,4 @@
-// nninit tool: writing a .npy file (NumPy format 1.0), atomically.
+// nninit tool: writing a .npy file (NumPy format 1.0), atomically, and reading a 2-D one strictly.
 #pragma once
 
 #include <bit>
@@ -58,5 +58,28 @@ void write_npy(std::string_view command, const std::string& path, const std::vec
     write_file_atomically(command, path, {{preamble.data(), preamble.size()}, {swapped.data(), swapped.size()}});
   }
 }
+
+/// A 2-D matrix read from a .npy file: samples as rows.
+struct npy_matrix {
+  std::int64_t rows = 0, cols = 0;
+  std::vector<double> values;  // row-major, rows * cols (a Fortran-order file is transposed into it)
+  std::string dtype;           // "float32" or "float64", as the file stored it
+};
+
+/// Parses the bytes of a whole .npy file holding a 2-D float32 or float64 array: NumPy format 1.0,
+/// 2.0 or 3.0; a header dict with exactly 'descr', 'fortran_order' and 'shape'; descr '<f4',
+/// '<f8', '>f4', '>f8', '=f4' or '=f8'; C or Fortran order; and exactly rows * cols values after
+/// the header. Values are widened to double exactly; NaN and infinities are kept.
+/// A pure function of its input, safe on any bytes (no recursion, allocation bounded by the
+/// input's size). Anything else throws nninit::init_error
+///   "nninit::<command>: <argument> must be a 2-D float32 or float64 .npy file ..., got ... in '<source>'"
+/// where `source` names the file.
+npy_matrix parse_npy_matrix(std::string_view command, std::string_view argument, std::string_view source,
+                            std::string_view bytes);
+
+/// Reads the .npy file at `path` and parses it (parse_npy_matrix). A path that is missing,
+/// unreadable, not a regular file or larger than 2^34 bytes throws nninit::init_error naming
+/// `argument` and the path, before anything is read.
+npy_matrix read_npy_matrix(std::string_view command, std::string_view argument, const std::string& path);
 
 }  // namespace nninit_cli

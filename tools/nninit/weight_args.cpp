@@ -102,4 +102,19 @@ void apply_sets(std::string_view command, const std::vector<std::string>& sets, 
   }
 }
 
+std::string command_line(int argc, const char* const* argv) {
+  const auto quote = [](const std::string& arg) {
+    if (!arg.empty() &&
+        arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:=/+@%") ==
+            std::string::npos)
+      return arg;
+    std::string out = "'";
+    for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+  };
+  std::string out;
+  for (int i = 0; i < argc; ++i) out += (i ? " " : "") + quote(i == 0 ? std::string("nninit") : std::string(argv[i]));
+  return out;
+}
+
 }  // namespace nninit_cli

@@ -51,6 +51,10 @@ void apply_sets(std::string_view command, const std::vector<std::string>& sets, 
 std::optional<std::int64_t> parse_int64(std::string_view text);
 std::optional<std::uint64_t> parse_uint64(std::string_view text);
 
+/// The command as typed, for reports: "nninit" and the arguments, each quoted for a POSIX shell
+/// when it holds anything but letters, digits and -_.,:=/+@%.
+std::string command_line(int argc, const char* const* argv);
+
 /// Comma-separated decimal integers ("64,3,3,3"); nothing when any field is not an integer.
 std::optional<std::vector<std::int64_t>> parse_int64_list(std::string_view text);
 

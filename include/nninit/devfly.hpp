@@ -232,7 +232,8 @@ struct devfly : detail::scheme_base<devfly> {
   /// new unit, so a visit costs O(1) and a unit O(samples x c).
   template <class Add, class TopC>
   static void develop_gated(const Eigen::Ref<const Eigen::MatrixXd>& x, index units, index c, const devfly& o,
-                            const engine* eng, const detail::checker& check, const std::vector<index>& order, const Eigen::VectorXd& mean,
+                            const engine* eng, const detail::checker& check, const std::vector<index>& order,
+                            const Eigen::VectorXd& mean,
                             std::vector<char>& candidate, devfly_development& dev, Add&& add, TopC&& top_c,
                             std::vector<index>& chosen) {
     const index n_samples = x.rows(), d = x.cols();

@@ -376,7 +376,7 @@ void run(const lsh_options& o, int argc, char** argv) {
 
   const std::string setup = d.description + "; " + std::to_string(o.queries) + " queries (drawn with replacement), " +
                             std::to_string(o.neighbours) + " true neighbours each (Euclidean, on the centred data); " +
-                            std::to_string(o.expansion) + " k units, " + std::to_string(connections) +
+                            "m = " + std::to_string(o.expansion) + " k units, " + std::to_string(connections) +
                             " connections each (alpha " + nninit::detail::number(o.alpha) + " of " +
                             std::to_string(inputs) + " inputs); novelty threshold " +
                             nninit::detail::number(o.novelty_threshold) + ", growth 1.2; random methods over " +

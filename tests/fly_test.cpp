@@ -1074,6 +1074,18 @@ TEST_CASE("fly_hash: nearest_by_overlap excludes the query and orders by overlap
   const std::vector<idx> q{7, 8, 9};
   query.set(0, q.data());
   CHECK(nninit::nearest_by_overlap(codes, query, 0, 4) == std::vector<idx>{6, 1, 2, 0});
+  // Codes of another width, a query out of range and a negative count are errors, not reads
+  // past the end.
+  const nninit::wta_codes wide(1, 100, 3);
+  CHECK_THROWS_WITH_AS(nninit::nearest_by_overlap(codes, wide, 0, 4),
+                       "nninit::nearest_by_overlap: queries must be codes of the database's 10 units, got 100",
+                       nninit::init_error);
+  CHECK_THROWS_WITH_AS(nninit::nearest_by_overlap(codes, codes, 7, 4),
+                       "nninit::nearest_by_overlap: query must be in [0, 7), got 7", nninit::init_error);
+  CHECK_THROWS_WITH_AS(nninit::nearest_by_overlap(codes, codes, -1, 4),
+                       "nninit::nearest_by_overlap: query must be in [0, 7), got -1", nninit::init_error);
+  CHECK_THROWS_WITH_AS(nninit::nearest_by_overlap(codes, codes, 0, -2),
+                       "nninit::nearest_by_overlap: count must be >= 0, got -2", nninit::init_error);
 }
 
 TEST_CASE("fly_hash: prefix_overlap_ap and average_precision on hand-computed lists") {

@@ -62,7 +62,8 @@ class wta_codes {
   /// Sample n's active units, ascending.
   const index* winners(index n) const { return winners_.data() + n * active_; }
   bool bit(index n, index unit) const { return (word(n, unit / 64) >> (unit % 64)) & 1u; }
-  /// Number of units active in both samples (a of this, b of `other`); the Hamming distance is 2 (k - overlap).
+  /// Number of units active in both samples (a of this, b of `other`, which must have as many
+  /// units); the Hamming distance is 2 (k - overlap).
   index overlap(index a, const wta_codes& other, index b) const {
     index o = 0;
     for (index w = 0; w < words_; ++w) o += popcount(word(a, w) & other.word(b, w));
@@ -174,7 +175,14 @@ wta_codes fly_hash(const Eigen::DenseBase<W>& wiring, const Eigen::MatrixBase<X>
 /// (-1: none), best first. O(samples) by bucketing on the overlap.
 inline std::vector<index> nearest_by_overlap(const wta_codes& database, const wta_codes& queries, index query,
                                              index count, index exclude = -1) {
-  const index k = database.active();
+  const detail::checker check("nearest_by_overlap", "");
+  if (queries.units() != database.units())
+    check.fail("queries", detail::cat("codes of the database's ", detail::number(database.units()), " units"),
+               detail::number(queries.units()));
+  if (query < 0 || query >= queries.samples())
+    check.fail("query", detail::cat("in [0, ", detail::number(queries.samples()), ")"), detail::number(query));
+  if (count < 0) check.fail("count", ">= 0", detail::number(count));
+  const index k = std::max(database.active(), queries.active());
   std::vector<std::vector<index>> bucket(static_cast<std::size_t>(k) + 1);
   for (index n = 0; n < database.samples(); ++n)
     if (n != exclude) bucket[static_cast<std::size_t>(queries.overlap(query, database, n))].push_back(n);

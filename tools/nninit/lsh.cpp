@@ -187,7 +187,8 @@ cell run_cell(const Eigen::MatrixXd& x, const std::vector<index>& queries,
       s.alpha = o.alpha;
       s.method = method.name.back() - '0';
       s.novelty_threshold = o.novelty_threshold;
-      const auto dev = s.develop(x, c.units, &eng, nninit::detail::checker("devfly", std::to_string(c.units) + "x" + std::to_string(d)));
+      const nninit::detail::checker check("devfly", std::to_string(c.units) + "x" + std::to_string(d));
+      const auto dev = s.develop(x, c.units, &eng, check);
       c.duplicates += dev.duplicates;
       c.passes = std::max(c.passes, dev.passes);
       wiring.setZero();

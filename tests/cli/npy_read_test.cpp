@@ -18,32 +18,14 @@
 #include <vector>
 
 #include "npy.hpp"
+#include "tool_test_util.hpp"
 
 namespace npy_read_test {
 
 namespace fs = std::filesystem;
 using nninit_cli::npy_matrix;
 
-/// A new empty directory, removed with its contents at the end of the test.
-class scratch {
- public:
-  scratch() {
-    std::string pattern = (fs::temp_directory_path() / "nninit_npy_read_test_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  scratch(const scratch&) = delete;
-  scratch& operator=(const scratch&) = delete;
-  ~scratch() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using scratch = cli_test::scratch_dir;
 
 /// The bytes of `v` in little- or big-endian order.
 template <class T>

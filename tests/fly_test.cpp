@@ -671,21 +671,32 @@ TEST_CASE("devfly: running out of samples is an init_error naming data, unless r
   CHECK((none.array() == 7.0).all());
 }
 
-TEST_CASE("devfly: method 2 gates by novelty, theta grows per pass, by hand") {
-  // Zero-mean samples (centring changes nothing), d = 4, c = 2, theta0 = 3, growth 2.
-  // Pass 1, theta 3: z0 builds {0, 1}; z1 has activity 3 on it, not < 3: skipped; z2 (-5)
-  // builds {2, 3}; z3 has activity 3 on {2, 3}: skipped. Pass 2, theta 6: z1 (max 3) builds
-  // {0, 2}; z3 (max 3 on {2, 3}, 1 on {0, 2}) builds {0, 3}.
+/// Four zero-mean samples (d = 4) and the gate's options (c = 2, theta0 = 3, growth 2) of the two
+/// hand-worked method-2 tests below.
+matrix gate_samples() {
   matrix z(4, 4);
   z << 3, 2, -2, -3,  //
       4, -1, 1, -4,   //
       -3, -2, 2, 3,   //
       1, -4, 0, 3;
+  return z;
+}
+options gate_options() {
   options o;
   o.c = 2;
   o.method = 2;
   o.theta = 3;
   o.growth = 2;
+  return o;
+}
+
+TEST_CASE("devfly: method 2 gates by novelty, theta grows per pass, by hand") {
+  // Zero-mean samples (centring changes nothing), d = 4, c = 2, theta0 = 3, growth 2.
+  // Pass 1, theta 3: z0 builds {0, 1}; z1 has activity 3 on it, not < 3: skipped; z2 (-5)
+  // builds {2, 3}; z3 has activity 3 on {2, 3}: skipped. Pass 2, theta 6: z1 (max 3) builds
+  // {0, 2}; z3 (max 3 on {2, 3}, 1 on {0, 2}) builds {0, 3}.
+  const matrix z = gate_samples();
+  options o = gate_options();
   const index_sets gated{{0, 1}, {2, 3}, {0, 2}, {0, 3}};
   CHECK(sets_of(develop(z, 4, o)) == gated);
   CHECK(sets_of(develop(z, 2, o)) == index_sets{{0, 1}, {2, 3}});
@@ -717,16 +728,8 @@ TEST_CASE("devfly: method 2 gates by novelty, theta grows per pass, by hand") {
 
 // A unit built at the last sample of a pass ends the development: no end-of-pass step follows.
 TEST_CASE("devfly: method 2 development reports the passes it made over the data") {
-  matrix z(4, 4);  // the zero-mean samples of the test above
-  z << 3, 2, -2, -3,  //
-      4, -1, 1, -4,   //
-      -3, -2, 2, 3,   //
-      1, -4, 0, 3;
-  options o;
-  o.c = 2;
-  o.method = 2;
-  o.theta = 3;
-  o.growth = 2;
+  const matrix z = gate_samples();  // the zero-mean samples of the test above
+  options o = gate_options();
   const nninit::detail::checker check("devfly", "");
   // 3 units: the third is built at sample 1 of pass 2, mid-pass.
   const auto three = scheme_of(o).develop(z, 3, nullptr, check);

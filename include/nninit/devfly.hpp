@@ -208,6 +208,7 @@ struct devfly : detail::scheme_base<devfly> {
         add(chosen);
       }
     } else {
+      dev.constant_samples = constant_samples;  // never candidates of the gate
       develop_gated(x, units, c, *this, eng, check, order, mean, usable, dev, add, top_c, chosen);
     }
 
@@ -238,7 +239,6 @@ struct devfly : detail::scheme_base<devfly> {
                             std::vector<index>& chosen) {
     const index n_samples = x.rows(), d = x.cols();
     constexpr index max_passes = 1000000;
-    for (char u : candidate) dev.constant_samples += u ? 0 : 1;
     Eigen::VectorXd best = Eigen::VectorXd::Constant(n_samples, -std::numeric_limits<double>::infinity());
     Eigen::VectorXd activity(n_samples);
     std::vector<double> weight(static_cast<std::size_t>(d));

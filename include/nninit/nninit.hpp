@@ -32,6 +32,7 @@
 //   llm_presets.hpp       gpt2 (nanoGPT), megatron_scaled, depth_scaled_trunc_normal (torchtitan), mup
 //   packed.hpp            fill_packed, qkv_blocks, gate_up_blocks: fused weights block by block
 //   network_plan.hpp      plan_network: a whole network under a network-level rule (layer_role.hpp)
+//   model.hpp             init_model: a model's named tensors in one call, streams from names (stream_of)
 //   gain.hpp              calculate_gain (PyTorch's table, and any activation by its moments)
 //   shape.hpp             shape, layout, fans, fan_mode
 //   engine.hpp            engine (seed, stream); philox.hpp: Philox4x32-10
@@ -79,6 +80,7 @@
 #include "network_plan.hpp"
 #include "llm_presets.hpp"
 #include "packed.hpp"
+#include "model.hpp"
 #include "flyhash.hpp"
 #include "devfly.hpp"
 #include "lsh.hpp"

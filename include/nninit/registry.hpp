@@ -302,13 +302,22 @@ class initializer {
     return std::visit([&](const auto& scheme) { return scheme.describe(s); }, scheme_);
   }
 
-  /// Fills any writable Eigen target, as the scheme's own operator() does.
+  /// Fills any writable Eigen target, as the scheme's own operator() does; `par` splits the
+  /// fill over threads where the scheme's values are independent per element.
   template <class Target>
-  void fill(Target&& w, const engine& eng, const shape& s = {}) const {
-    std::visit([&](const auto& scheme) { scheme(std::forward<Target>(w), eng, s); }, scheme_);
+  void fill(Target&& w, const engine& eng, const shape& s = {}, const parallel& par = {}) const {
+    std::visit([&](const auto& scheme) { fill_one(scheme, std::forward<Target>(w), eng, s, par); }, scheme_);
   }
 
  private:
+  template <class Scheme, class Target>
+  static void fill_one(const Scheme& scheme, Target&& w, const engine& eng, const shape& s, const parallel& par) {
+    if constexpr (std::is_invocable_v<const Scheme&, Target, const engine&, const shape&, const parallel&>)
+      scheme(std::forward<Target>(w), eng, s, par);
+    else
+      scheme(std::forward<Target>(w), eng, s);  // devfly: develops on the calling thread
+  }
+
   initializer() = default;
   detail::any_scheme scheme_;
 };

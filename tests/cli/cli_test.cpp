@@ -373,6 +373,43 @@ TEST_CASE("cli: fill --dtype float64 writes an f8 npy equal to the library fill 
   for (const auto& w : fill_cases()) check_full_fill<double>(w, 3, 11);
 }
 
+TEST_CASE("cli: fill --threads N writes the same bytes for every N") {
+  const scratch_dir dir;
+  std::string first;
+  for (const char* threads : {"1", "2", "3", "7", "all"}) {
+    const std::string out = dir / (std::string("w") + threads + ".npy");
+    const result r = run({"fill", "kaiming_uniform", "--shape", "700,300", "--threads", threads, "--out", out});
+    INFO(threads << " threads: " << r.err);
+    REQUIRE(r.code == 0);
+    const std::string bytes = slurp(out);
+    if (first.empty()) first = bytes;
+    CHECK(bytes == first);
+  }
+  CHECK(npy_bits<float>(read_npy(dir / "w1.npy")) ==
+        library_bits<float>({"kaiming_uniform", {700, 300}, {}}, 0, 0));
+}
+
+TEST_CASE("cli: fill --dtype float16 writes an f2 npy holding the float32 fill rounded once") {
+  const scratch_dir dir;
+  const std::string out = dir / "w.npy";
+  const result r = run({"fill", "normal", "--shape", "33,65", "--set", "std=0.02", "--seed", "5", "--dtype", "float16",
+                        "--out", out});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const npy f = read_npy(out);
+  CHECK(f.descr == "<f2");
+  CHECK(f.shape == std::vector<std::int64_t>{33, 65});
+  const auto floats = library_bits<float>({"normal", {33, 65}, {{"std", "0.02"}}}, 5, 0);
+  std::vector<std::uint64_t> rounded;
+  for (std::uint64_t b : floats) {
+    float v;
+    const auto u = static_cast<std::uint32_t>(b);
+    std::memcpy(&v, &u, sizeof v);
+    rounded.push_back(Eigen::numext::bit_cast<std::uint16_t>(Eigen::half(v)));
+  }
+  CHECK(npy_bits<Eigen::half>(f) == rounded);
+}
+
 TEST_CASE("cli: fill --block writes the same block as the full fill bit for bit") {
   struct block_case {
     weight_spec w;
@@ -478,6 +515,10 @@ TEST_CASE("cli: bad input exits with 2 and one nninit:: line and writes nothing"
       {{"fill", "sparse", "--shape", "100,50", "--out", "OUT"}, "sparsity"},
       {{"fill", "sparse", "--shape", "100,50", "--set", "sparsity=abc", "--out", "OUT"}, "sparsity"},
       {{"fill", "kaiming_normal", "--shape", "10,5", "--set", "mode=sideways", "--out", "OUT"}, "mode"},
+      {{"fill", "normal", "--shape", "10,5", "--threads", "0", "--out", "OUT"}, "threads"},
+      {{"fill", "normal", "--shape", "10,5", "--threads", "many", "--out", "OUT"}, "threads"},
+      {{"fill", "normal", "--shape", "10,5", "--threads", "2000", "--out", "OUT"}, "threads"},
+      {{"fill", "normal", "--shape", "10,5", "--dtype", "bfloat16", "--out", "OUT"}, "dtype"},
       {{"fill", "xavier_uniform", "--shape", "10,5", "--set", "gain=nan", "--out", "OUT"}, "gain"},
       {{"fill", "normal", "--shape", "10,5", "--set", "std=inf", "--out", "OUT"}, "std"},
       {{"fill", "constant", "--shape", "10,5", "--set", "val=1e39", "--out", "OUT"}, "val"},

@@ -2,7 +2,14 @@
 // compilers and flag sets by cross_build.cmake, whose outputs must equal tests/data/golden_streams_v1.txt.
 // Orthogonal schemes are not here: their QR is Eigen's, whose vectorised arithmetic may differ
 // in the last bits between instruction sets.
-#include <nninit/nninit.hpp>
+// Only the headers of the schemes below, so that the several builds of this file stay cheap.
+#include <nninit/kaiming.hpp>
+#include <nninit/normal.hpp>
+#include <nninit/sparse.hpp>
+#include <nninit/trunc_normal.hpp>
+#include <nninit/uniform.hpp>
+#include <nninit/variance_scaling.hpp>
+#include <nninit/xavier.hpp>
 
 #include <cinttypes>
 #include <cstdio>
@@ -13,7 +20,8 @@ namespace {
 template <class M>
 void print(const char* name, const M& m) {
   using T = typename M::Scalar;
-  using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  using U = std::conditional_t<sizeof(T) == 2, std::uint16_t,
+                               std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>;
   std::uint64_t hash = 1469598103934665603ull;  // FNV-1a over every value's bits, in logical row-major order
   for (Eigen::Index r = 0; r < m.rows(); ++r)
     for (Eigen::Index c = 0; c < m.cols(); ++c) {
@@ -27,7 +35,8 @@ void print(const char* name, const M& m) {
     U u;
     const T v = m(i / m.cols(), i % m.cols());
     std::memcpy(&u, &v, sizeof u);
-    std::printf(sizeof(T) == 4 ? " %08" PRIx64 : " %016" PRIx64, static_cast<std::uint64_t>(u));
+    std::printf(sizeof(T) == 2 ? " %04" PRIx64 : sizeof(T) == 4 ? " %08" PRIx64 : " %016" PRIx64,
+                static_cast<std::uint64_t>(u));
   }
   std::printf("\n");
 }
@@ -64,8 +73,43 @@ void dump(const char* tag) {
 
 }  // namespace
 
+// The 16-bit targets (each value the float stream's, rounded once), and fills split over
+// threads (the same bits for every thread count), on row-major targets wide enough for the
+// vector path's groups of 16 values to run in the middle of each row.
+template <class T>
+void dump_16bit(const char* tag) {
+  const nninit::engine eng(20261124, 9);
+  char name[64];
+  auto run = [&](const char* scheme, auto&& fill) {
+    Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> m(61, 203);
+    fill(m);
+    std::snprintf(name, sizeof name, "%s_%s", scheme, tag);
+    print(name, m);
+  };
+  run("normal", [&](auto& m) { nninit::normal(m, eng, 0.0, 0.02); });
+  run("trunc_normal", [&](auto& m) { nninit::trunc_normal(m, eng, 0.0, 0.02, -0.04, 0.04); });
+  run("kaiming_uniform", [&](auto& m) { nninit::kaiming_uniform(m, eng); });
+}
+
+void dump_threads() {
+  const nninit::engine eng(20261124, 10);
+  for (int threads : {1, 3}) {
+    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m(300, 517);
+    char name[64];
+    nninit::scheme::kaiming_normal{}(m, eng, nninit::parallel{threads, {}});
+    std::snprintf(name, sizeof name, "kaiming_normal_rowmajor_threads%d_f32", threads);
+    print(name, m);
+    nninit::scheme::trunc_normal{{}, 0.0, 1.0, -38.5, -37.0}(m, eng, nninit::parallel{threads, {}});
+    std::snprintf(name, sizeof name, "trunc_normal_far_tail_threads%d_f32", threads);
+    print(name, m);
+  }
+}
+
 int main() {
   dump<float>("f32");
   dump<double>("f64");
+  dump_16bit<Eigen::half>("f16");
+  dump_16bit<Eigen::bfloat16>("bf16");
+  dump_threads();
   std::printf("engine_fork %016" PRIx64 "\n", nninit::engine(1, 2).fork(3).stream());
 }

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <nninit/engine.hpp>
+#include <nninit/parallel.hpp>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@ struct fill_options {
   std::string seed = "0";
   std::string stream = "0";
   std::string dtype = "float32";
+  std::string threads = "1";
   std::string block;
   std::string out;
   std::string data;
@@ -47,6 +49,14 @@ std::uint64_t parse_counter(std::string_view argument, const std::string& text) 
   return *v;
 }
 
+/// --threads: an integer in [1, 1024], or "all".
+nninit::parallel parse_threads(const std::string& text) {
+  if (text == "all") return nninit::parallel::all_threads();
+  const auto v = parse_int64(text);
+  if (!v || *v < 1 || *v > 1024) fail(command, "threads", "an integer in [1, 1024] or all", in_quotes(text));
+  return nninit::parallel{static_cast<int>(*v), {}};
+}
+
 block parse_block(const std::string& text, const nninit::shape& s) {
   const auto v = parse_int64_list(text);
   if (!v || v->size() != 4 || (*v)[0] < 0 || (*v)[1] < 0 || (*v)[2] < 1 || (*v)[3] < 1)
@@ -63,13 +73,13 @@ block parse_block(const std::string& text, const nninit::shape& s) {
 
 /// Fills a rows x cols row-major matrix placed at (row0, col0) of the view, then writes it.
 template <class T>
-void fill_and_write(const weight& w, const nninit::engine& eng, const block& b,
+void fill_and_write(const weight& w, const nninit::engine& eng, const block& b, const nninit::parallel& par,
                     const std::vector<std::int64_t>& file_shape, const std::string& out) {
   using matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   matrix m(static_cast<Eigen::Index>(b.rows), static_cast<Eigen::Index>(b.cols));
   nninit::shape at = w.shape;
   at.at(b.row0, b.col0);
-  w.init.fill(m, eng, at);
+  w.init.fill(m, eng, at, par);
   write_npy<T>(command, out, file_shape, m.data(), static_cast<std::size_t>(m.size()));
 }
 
@@ -77,7 +87,9 @@ void run(const fill_options& o) {
   weight w = resolve(command, o.weight);
   const std::uint64_t seed = parse_counter("seed", o.seed);
   const std::uint64_t stream = parse_counter("stream", o.stream);
-  if (o.dtype != "float32" && o.dtype != "float64") fail(command, "dtype", "float32 or float64", in_quotes(o.dtype));
+  if (o.dtype != "float16" && o.dtype != "float32" && o.dtype != "float64")
+    fail(command, "dtype", "float16, float32 or float64", in_quotes(o.dtype));
+  const nninit::parallel par = parse_threads(o.threads);
   if (o.out_option->count() == 0) fail(command, "out", "given (--out FILE.npy)", "nothing");
 
   const bool is_block = o.block_option->count() > 0;
@@ -102,8 +114,9 @@ void run(const fill_options& o) {
 
   const std::vector<std::int64_t> file_shape = is_block ? std::vector<std::int64_t>{b.rows, b.cols} : w.shape.dims;
   const nninit::engine eng(seed, stream);
-  if (o.dtype == "float32") fill_and_write<float>(w, eng, b, file_shape, o.out);
-  else fill_and_write<double>(w, eng, b, file_shape, o.out);
+  if (o.dtype == "float16") fill_and_write<Eigen::half>(w, eng, b, par, file_shape, o.out);
+  else if (o.dtype == "float32") fill_and_write<float>(w, eng, b, par, file_shape, o.out);
+  else fill_and_write<double>(w, eng, b, par, file_shape, o.out);
 
   std::cout << "wrote " << o.out << ": " << o.dtype << ' ' << target << ", " << w.init.name() << ", seed " << seed
             << ", stream " << stream << '\n';
@@ -121,7 +134,15 @@ void setup_fill(CLI::App& app) {
   sub->add_option("--stream", options->stream, "the engine's stream (one per parameter), an integer in [0, 2^64)")
       ->type_name("K")
       ->capture_default_str();
-  sub->add_option("--dtype", options->dtype, "float32 or float64")->type_name("DTYPE")->capture_default_str();
+  sub->add_option("--dtype", options->dtype,
+                  "float16 (values computed in float32, rounded once), float32 or float64")
+      ->type_name("DTYPE")
+      ->capture_default_str();
+  sub->add_option("--threads", options->threads,
+                  "threads to fill with, or 'all' (one per hardware thread); the output is the same bytes for every "
+                  "count")
+      ->type_name("N")
+      ->capture_default_str();
   options->block_option =
       sub->add_option("--block", options->block,
                       "only this block of the 2-D view (rows x cols), written as a ROWS x COLS array equal to the "

@@ -12,11 +12,12 @@
 
 namespace nninit_cli {
 
-/// The NumPy dtype of a scalar type, little-endian: "<f4", "<f8".
+/// The NumPy dtype of a scalar type, little-endian: "<f2" (Eigen::half), "<f4", "<f8".
 template <class T>
 constexpr std::string_view npy_descr() {
-  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "nninit tool: float or double only");
-  return std::is_same_v<T, float> ? "<f4" : "<f8";
+  static_assert(sizeof(T) == 2 || std::is_same_v<T, float> || std::is_same_v<T, double>,
+                "nninit tool: half, float or double only");
+  return sizeof(T) == 2 ? "<f2" : std::is_same_v<T, float> ? "<f4" : "<f8";
 }
 
 /// Everything a .npy file holds before its data: the magic string, version 1.0, the header

@@ -25,9 +25,11 @@
 #include <type_traits>
 
 #include "../engine.hpp"
+#include "../parallel.hpp"
 #include "../plan.hpp"
 #include "fp.hpp"
 #include "math.hpp"
+#include "simd_avx2.hpp"
 #include "target.hpp"
 
 namespace nninit::detail {
@@ -64,6 +66,11 @@ struct uniform_kernel {
       out[j] = std::min(mul_add(width, u, lo), below_hi);
     }
   }
+#ifdef NNINIT_DETAIL_AVX2
+  void simd(const engine& eng, domain d, std::uint64_t b, std::uint64_t groups, T* out) const {
+    avx2::uniform_blocks(eng, d, b, groups, lo, width, below_hi, out);
+  }
+#endif
 };
 
 template <class T>
@@ -79,14 +86,60 @@ struct normal_kernel {
       out[j + 1] = mul_add(std, opaque(r * sc.sin), mean);
     }
   }
+#ifdef NNINIT_DETAIL_AVX2
+  void simd(const engine& eng, domain d, std::uint64_t b, std::uint64_t groups, T* out) const {
+    avx2::normal_blocks(eng, d, b, groups, mean, std, out);
+  }
+#endif
 };
 
+/// The T next to v towards +inf (up) or -inf, for the 16-bit types; -0 and +0 both step to
+/// the smallest subnormal of the direction.
 template <class T>
+T next_toward(T v, bool up) {
+  auto bits = Eigen::numext::bit_cast<std::uint16_t>(v);
+  const bool negative = (bits & 0x8000u) != 0, zero = (bits & 0x7FFFu) == 0;
+  if (zero) bits = up ? 0x0001u : 0x8001u;
+  else bits = static_cast<std::uint16_t>(negative == up ? bits - 1 : bits + 1);
+  return Eigen::numext::bit_cast<T>(bits);
+}
+
+/// The smallest T >= x (up) or the largest T <= x, as a double; infinities stay as they are.
+template <class T>
+double representable_within(double x, bool up) {
+  if (!std::isfinite(x)) return x;
+  T t = static_cast<T>(static_cast<float>(x));
+  while (up ? static_cast<double>(static_cast<float>(t)) < x : static_cast<double>(static_cast<float>(t)) > x)
+    t = next_toward(t, up);
+  return static_cast<double>(static_cast<float>(t));
+}
+
+/// The point between T value t and its neighbour towards +inf (up) or -inf: where rounding to
+/// T moves from one to the other.
+template <class T>
+double rounding_boundary(double t, bool up) {
+  const double next = static_cast<double>(static_cast<float>(next_toward(static_cast<T>(static_cast<float>(t)), up)));
+  return 0.5 * (t + next);
+}
+
+/// Truncated normal values of type T. For a 16-bit Target (values computed in float, T) the
+/// truncation is moved inwards to where rounding to the target stays inside [lo, hi]: to the
+/// rounding boundary below the nearest target value within each bound. Each target value then
+/// gets the mass of its rounding interval, renormalised: nothing lands outside the bounds, and
+/// the mass that rounding would push past a bound is not piled onto it (ECOSYSTEM.md §2 item 4).
+template <class T, class Target = T>
 struct truncated_normal_kernel {
   double mean, std, lo, hi, p_lo, mass;
   bool mirrored;
   explicit truncated_normal_kernel(const plan& p) : mean(p.mean), std(p.std), lo(p.lo), hi(p.hi) {
-    double alpha = (lo - mean) / std, beta = (hi - mean) / std;
+    double cut_lo = lo, cut_hi = hi;
+    if constexpr (is_half_precision<Target>) {
+      lo = representable_within<Target>(p.lo, true);
+      hi = representable_within<Target>(p.hi, false);
+      if (std::isfinite(lo)) cut_lo = std::max(p.lo, rounding_boundary<Target>(lo, false));
+      if (std::isfinite(hi)) cut_hi = std::min(p.hi, rounding_boundary<Target>(hi, true));
+    }
+    double alpha = (cut_lo - mean) / std, beta = (cut_hi - mean) / std;
     mirrored = alpha + beta > 0;
     if (mirrored) std::swap(alpha, beta), alpha = -alpha, beta = -beta;
     p_lo = math::normal_cdf(alpha);
@@ -97,21 +150,65 @@ struct truncated_normal_kernel {
       double v;  // in (0, 1), never an end point
       if constexpr (sizeof(T) == 4) v = static_cast<double>(2 * static_cast<std::uint64_t>(w[j]) + 1) * 0x1p-33;
       else v = static_cast<double>(2 * (word64(w, j) >> 12) + 1) * 0x1p-53;
-      const double u = std::min(mul_add(v, mass, p_lo), 1.0 - 0x1p-53);
-      const double z = math::normal_quantile(u);
-      const double x = mul_add(std, mirrored ? -z : z, mean);
-      out[j] = static_cast<T>(std::clamp(x, lo, hi));
+      out[j] = value(v);
     }
   }
+  T value(double v) const {
+    const double u = std::min(mul_add(v, mass, p_lo), 1.0 - 0x1p-53);
+    const double z = math::normal_quantile(u);
+    const double x = mul_add(std, mirrored ? -z : z, mean);
+    return static_cast<T>(std::clamp(x, lo, hi));
+  }
+#ifdef NNINIT_DETAIL_AVX2
+  void simd(const engine& eng, domain d, std::uint64_t b, std::uint64_t groups, T* out) const {
+    const avx2::truncated_normal_params t{mean, std, lo, hi, p_lo, mass, mirrored};
+    avx2::truncated_normal_blocks(eng, d, b, groups, t, out, [this](std::uint32_t word, T* slot) {
+      *slot = value(static_cast<double>(2 * static_cast<std::uint64_t>(word) + 1) * 0x1p-33);
+    });
+  }
+#endif
 };
 
-/// Values of logical indices [first, first + count) into out.
+#ifdef NNINIT_DETAIL_AVX2
+/// True when Kernel has an AVX2 path for targets of type T (float: four blocks fill 16 values).
+template <class Kernel, class T, class = void>
+struct has_simd : std::false_type {};
+template <class Kernel, class T>
+struct has_simd<Kernel, T,
+                std::void_t<decltype(std::declval<const Kernel&>().simd(std::declval<const engine&>(), domain::values,
+                                                                        std::uint64_t{}, std::uint64_t{},
+                                                                        std::declval<T*>()))>>
+    : std::bool_constant<std::is_same_v<T, float>> {};
+#endif
+
+/// Values of logical indices [first, first + count) into out: whole groups of four blocks on
+/// the AVX2 path when there is one, the rest (and everything without it) block by block.
 template <class T, class Kernel>
 void generate(const engine& eng, domain d, const Kernel& kernel, index first, index count, T* out) {
   constexpr index P = per_block<T>;
   T block[P];
   index b = first / P;
   index skip = first % P;
+#ifdef NNINIT_DETAIL_AVX2
+  if constexpr (has_simd<Kernel, T>::value) {
+    if (skip != 0 && count > 0) {  // the partial first block
+      kernel(eng.block(d, static_cast<std::uint64_t>(b)), block);
+      const index take = std::min<index>(P - skip, count);
+      std::copy(block + skip, block + skip + take, out);
+      out += take;
+      count -= take;
+      skip = 0;
+      ++b;
+    }
+    const index groups = count / (4 * P);
+    if (groups > 0 && avx2::available()) {
+      kernel.simd(eng, d, static_cast<std::uint64_t>(b), static_cast<std::uint64_t>(groups), out);
+      b += 4 * groups;
+      out += 4 * P * groups;
+      count -= 4 * P * groups;
+    }
+  }
+#endif
   while (count > 0) {
     kernel(eng.block(d, static_cast<std::uint64_t>(b)), block);
     const index take = std::min<index>(P - skip, count);
@@ -123,20 +220,79 @@ void generate(const engine& eng, domain d, const Kernel& kernel, index first, in
   }
 }
 
-/// Writes the kernel's values into every element of the target. Values are generated in
-/// logical (row-major) order into a panel of up to 16 rows and copied out as a block, so a
-/// column-major target is written a cache line per column rather than one element per line.
-template <class X, class Kernel>
-void fill_with(X& w, const geometry& g, const engine& eng, domain d, const Kernel& kernel) {
-  using T = typename X::Scalar;
-  if (g.numel() == 0) return;
-  const index panel_rows = std::clamp<index>((index{1} << 16) / g.cols, 1, 16);
-  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> panel(std::min(panel_rows, g.rows), g.cols);
-  for (index r = 0; r < g.rows; r += panel.rows()) {
-    const index k = std::min<index>(panel.rows(), g.rows - r);
-    for (index i = 0; i < k; ++i) generate(eng, d, kernel, g.row_base(r + i), g.cols, panel.row(i).data());
-    w.middleRows(r, k) = panel.topRows(k);
+/// out[0, n) = in[0, n) rounded to the 16-bit type T (to nearest even): with F16C for
+/// Eigen::half when the CPU has it (Eigen's scalar conversion is a software routine), with
+/// Eigen's vectorised cast otherwise. The same bits either way.
+template <class T>
+void round_row(const float* in, T* out, index n) {
+#ifdef NNINIT_DETAIL_AVX2
+  if constexpr (std::is_same_v<T, Eigen::half>) {
+    if (avx2::f16c_available()) return avx2::floats_to_half(in, reinterpret_cast<std::uint16_t*>(out), n);
   }
+#endif
+  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>(out, n) = Eigen::Map<const Eigen::RowVectorXf>(in, n).cast<T>();
+}
+
+/// Smallest number of elements worth a task of its own: below it a thread costs more to start
+/// than it saves.
+constexpr index min_elements_per_task = index{1} << 16;
+
+/// Writes the kernel's values into rows [r0, r1) x columns [c0, c1) of the target. Values are
+/// generated in logical (row-major) order: straight into a row-major target's rows, or into a
+/// panel of up to 16 rows copied out as a block, so a column-major target is written a cache
+/// line per column rather than one element per line.
+template <class X, class Kernel>
+void fill_range(X& w, const geometry& g, const engine& eng, domain d, const Kernel& kernel, index r0, index r1,
+                index c0, index c1) {
+  using T = typename X::Scalar;
+  using C = compute_t<T>;
+  const index width = c1 - c0;
+  if constexpr (X::IsRowMajor && (Eigen::internal::traits<X>::Flags & Eigen::DirectAccessBit) != 0) {
+    if (w.innerStride() == 1) {
+      if constexpr (std::is_same_v<T, C>) {
+        for (index r = r0; r < r1; ++r) generate(eng, d, kernel, g.row_base(r) + c0, width, &w.coeffRef(r, c0));
+      } else {  // a 16-bit target: a cache-resident chunk of floats, rounded once into the row
+        constexpr index chunk = 2048;
+        C values[chunk];
+        for (index r = r0; r < r1; ++r)
+          for (index c = c0; c < c1; c += chunk) {
+            const index n = std::min(chunk, c1 - c);
+            generate(eng, d, kernel, g.row_base(r) + c, n, values);
+            round_row(values, &w.coeffRef(r, c), n);
+          }
+      }
+      return;
+    }
+  }
+  const index panel_rows = std::clamp<index>((index{1} << 16) / width, 1, 16);
+  Eigen::Matrix<C, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> panel(std::min(panel_rows, r1 - r0), width);
+  for (index r = r0; r < r1; r += panel.rows()) {
+    const index k = std::min<index>(panel.rows(), r1 - r);
+    for (index i = 0; i < k; ++i) generate(eng, d, kernel, g.row_base(r + i) + c0, width, panel.row(i).data());
+    if constexpr (std::is_same_v<T, C>) {
+      w.block(r, c0, k, width) = panel.topRows(k);
+    } else {  // a 16-bit target: rounded once, here
+      Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rounded(k, width);
+      for (index i = 0; i < k; ++i) round_row(panel.row(i).data(), rounded.row(i).data(), width);
+      w.block(r, c0, k, width) = rounded;
+    }
+  }
+}
+
+/// Writes the kernel's values into every element of the target, split into `par.threads` tasks
+/// over contiguous ranges of rows (or of columns, for a target with fewer rows than tasks).
+template <class X, class Kernel>
+void fill_with(X& w, const geometry& g, const engine& eng, domain d, const Kernel& kernel, const parallel& par = {}) {
+  if (g.numel() == 0) return;
+  const index most_tasks = std::max<index>(1, g.numel() / min_elements_per_task);
+  const int tasks = static_cast<int>(std::min<index>(std::max(par.threads, 1), most_tasks));
+  const bool by_rows = g.rows >= tasks;
+  const index extent = by_rows ? g.rows : g.cols;
+  run_tasks(par, tasks, [&](int t) {
+    const index lo = extent * t / tasks, hi = extent * (t + 1) / tasks;
+    if (by_rows) fill_range(w, g, eng, d, kernel, lo, hi, 0, g.cols);
+    else fill_range(w, g, eng, d, kernel, 0, g.rows, lo, hi);
+  });
 }
 
 /// Writes value(view_row, view_col) into every element: the deterministic schemes.
@@ -167,13 +323,15 @@ void fill_by_position(X& w, const geometry& g, F&& value, const engine& eng, dou
 
 /// Executes the plans whose values are independent per element.
 template <class X>
-void sample(const plan& p, X& w, const geometry& g, const engine& eng, domain d = domain::values) {
+void sample(const plan& p, X& w, const geometry& g, const engine& eng, domain d = domain::values,
+            const parallel& par = {}) {
   using T = typename X::Scalar;
+  using C = compute_t<T>;
   switch (p.dist) {
     case distribution::constant: w.setConstant(static_cast<T>(p.value)); break;
-    case distribution::uniform: fill_with(w, g, eng, d, uniform_kernel<T>(p)); break;
-    case distribution::normal: fill_with(w, g, eng, d, normal_kernel<T>(p)); break;
-    case distribution::truncated_normal: fill_with(w, g, eng, d, truncated_normal_kernel<T>(p)); break;
+    case distribution::uniform: fill_with(w, g, eng, d, uniform_kernel<C>(p), par); break;
+    case distribution::normal: fill_with(w, g, eng, d, normal_kernel<C>(p), par); break;
+    case distribution::truncated_normal: fill_with(w, g, eng, d, truncated_normal_kernel<C, T>(p), par); break;
     default: break;  // structured plans are written by their schemes
   }
 }

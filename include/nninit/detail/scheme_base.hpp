@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "../engine.hpp"
+#include "../parallel.hpp"
 #include "../plan.hpp"
 #include "../shape.hpp"
 #include "sample.hpp"
@@ -45,11 +46,23 @@ struct scheme_base {
   /// `rng` (an nninit::engine, or any standard URBG, which then supplies the seed).
   template <class Target, class Rng, std::enable_if_t<is_random_source<Rng>, int> = 0>
   void operator()(Target&& w, Rng&& rng, const shape& s = {}) const {
+    (*this)(std::forward<Target>(w), rng, s, parallel{});
+  }
+
+  /// The same, split over `par.threads` tasks: the same bits for every thread count. Schemes
+  /// whose values are independent per element use the threads; the others run on the caller.
+  template <class Target, class Rng, std::enable_if_t<is_random_source<Rng>, int> = 0>
+  void operator()(Target&& w, Rng&& rng, const parallel& par) const {
+    (*this)(std::forward<Target>(w), rng, shape{}, par);
+  }
+  template <class Target, class Rng, std::enable_if_t<is_random_source<Rng>, int> = 0>
+  void operator()(Target&& w, Rng&& rng, const shape& s, const parallel& par) const {
     auto& target = writable(std::forward<Target>(w));
     const context ctx = resolve(Derived::name, s, target.rows(), target.cols());
+    if (par.threads < 1) ctx.check.fail("threads", ">= 1", number(static_cast<std::int64_t>(par.threads)));
     const plan p = self().make_plan(ctx);
     if (ctx.empty()) return;
-    write_plan(p, target, ctx, to_engine(rng));
+    write_plan(p, target, ctx, to_engine(rng), par);
   }
 
   /// Deterministic schemes need no engine (unless their optional noise is switched on).
@@ -71,9 +84,25 @@ struct scheme_base {
   const Derived& self() const { return static_cast<const Derived&>(*this); }
 
   template <class X>
-  void write_plan(const plan& p, X& w, const context& ctx, const engine& eng) const {
-    if constexpr (writes_itself<Derived, X>::value) self().write(p, w, ctx, eng);
-    else sample(p, w, ctx.geom, eng);
+  void write_plan(const plan& p, X& w, const context& ctx, const engine& eng, const parallel& par) const {
+    using T = typename X::Scalar;
+    using float_panel = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    if constexpr (is_half_precision<T> && writes_itself<Derived, float_panel>::value) {
+      // A structured scheme writes a float copy of the target, rounded once into it.
+      float_panel values(w.rows(), w.cols());
+      self().write(p, values, ctx, eng);
+      w = values.template cast<T>();
+    } else if constexpr (writes_itself<Derived, X>::value) {
+      self().write(p, w, ctx, eng);
+    } else {
+      if constexpr (is_half_precision<T>) {
+        if (p.dist == distribution::truncated_normal &&
+            !(representable_within<T>(p.lo, true) <= representable_within<T>(p.hi, false)))
+          ctx.check.fail("[a, b]", "an interval holding at least one value of the 16-bit target type",
+                         cat("[", number(p.lo), ", ", number(p.hi), "]"));
+      }
+      sample(p, w, ctx.geom, eng, domain::values, par);
+    }
   }
 };
 

@@ -13,6 +13,15 @@
 
 namespace nninit::detail {
 
+/// True for the 16-bit target types: their values are computed in float and rounded once.
+template <class S>
+inline constexpr bool is_half_precision = std::is_same_v<S, Eigen::half> || std::is_same_v<S, Eigen::bfloat16>;
+
+/// The type a target's values are computed in: float for Eigen::half and Eigen::bfloat16
+/// targets ("sample in float, round once"), the target's own type otherwise.
+template <class S>
+using compute_t = std::conditional_t<is_half_precision<S>, float, S>;
+
 /// The Eigen type behind a forwarded target argument.
 template <class Target>
 using target_type = std::remove_cv_t<std::remove_reference_t<Target>>;
@@ -31,8 +40,8 @@ auto& writable(Target&& w) {
   static_assert(Eigen::internal::is_lvalue<X>::value,
                 "nninit: the target is read-only (a const Map or block, or an expression such as a + b)");
   using S = typename X::Scalar;
-  static_assert(std::is_same_v<S, float> || std::is_same_v<S, double>,
-                "nninit: the target's scalar type must be float or double");
+  static_assert(std::is_same_v<S, float> || std::is_same_v<S, double> || is_half_precision<S>,
+                "nninit: the target's scalar type must be float, double, Eigen::half or Eigen::bfloat16");
   return const_cast<X&>(static_cast<const X&>(w));
 }
 

@@ -244,18 +244,18 @@ NNINIT_DETAIL_AVX2_FN void normal_blocks(const engine& eng, domain d, std::uint6
     __m256 mean, std_dev;
     float* out;
     NNINIT_DETAIL_AVX2_INLINE void operator()(const lanes& x, std::uint64_t g) const {
-    // Lane i of the radii and angles: pair (i & 1) of block (b, b+2, b+1, b+3)[i / 2].
-    const __m256i radius_words = pair_words(x.c0, x.c2), angle_words = pair_words(x.c1, x.c3);
-    const __m256 u1 = _mm256_mul_ps(
-        _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_srli_epi32(radius_words, 8), _mm256_set1_epi32(1))),
-        _mm256_set1_ps(0x1p-24f));
-    const __m256 r = _mm256_sqrt_ps(_mm256_mul_ps(_mm256_set1_ps(-2.0f), log(u1)));
-    __m256 sin_v, cos_v;
-    sincos_turn(_mm256_srli_epi32(angle_words, 8), sin_v, cos_v);
-    const __m256 x0 = mul_add(std_dev, opaque(_mm256_mul_ps(r, cos_v)), mean);
-    const __m256 x1 = mul_add(std_dev, opaque(_mm256_mul_ps(r, sin_v)), mean);
-    _mm256_storeu_ps(out + 16 * g, _mm256_unpacklo_ps(x0, x1));  // blocks b, b+1
-    _mm256_storeu_ps(out + 16 * g + 8, _mm256_unpackhi_ps(x0, x1));  // blocks b+2, b+3
+      // Lane i of the radii and angles: pair (i & 1) of block (b, b+2, b+1, b+3)[i / 2].
+      const __m256i radius_words = pair_words(x.c0, x.c2), angle_words = pair_words(x.c1, x.c3);
+      const __m256 u1 = _mm256_mul_ps(
+          _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_srli_epi32(radius_words, 8), _mm256_set1_epi32(1))),
+          _mm256_set1_ps(0x1p-24f));
+      const __m256 r = _mm256_sqrt_ps(_mm256_mul_ps(_mm256_set1_ps(-2.0f), log(u1)));
+      __m256 sin_v, cos_v;
+      sincos_turn(_mm256_srli_epi32(angle_words, 8), sin_v, cos_v);
+      const __m256 x0 = mul_add(std_dev, opaque(_mm256_mul_ps(r, cos_v)), mean);
+      const __m256 x1 = mul_add(std_dev, opaque(_mm256_mul_ps(r, sin_v)), mean);
+      _mm256_storeu_ps(out + 16 * g, _mm256_unpacklo_ps(x0, x1));  // blocks b, b+1
+      _mm256_storeu_ps(out + 16 * g + 8, _mm256_unpackhi_ps(x0, x1));  // blocks b+2, b+3
     }
   };
   for_groups<2>(philox_setup(eng, d), b, groups, body{_mm256_set1_ps(mean), _mm256_set1_ps(std_dev), out});
@@ -337,25 +337,25 @@ NNINIT_DETAIL_AVX2_FN void truncated_normal_blocks(const engine& eng, domain d, 
     float* out;
     const Scalar& scalar;
     NNINIT_DETAIL_AVX2_INLINE void operator()(const lanes& x, std::uint64_t g) const {
-    const block_words w = in_order(x);
-    float* const group_out = out + 16 * g;
-    const __m128i quads[4] = {_mm256_castsi256_si128(w.first), _mm256_extracti128_si256(w.first, 1),
-                              _mm256_castsi256_si128(w.second), _mm256_extracti128_si256(w.second, 1)};
-    for (int k = 0; k < 4; ++k) {
-      // u = std::min(v * mass + p_lo, 1 - 2^-53): (c < u ? c : u) is _mm256_min_pd(c, u).
-      const __m256d u = _mm256_min_pd(below_one, mul_add(odd_unit(quads[k]), mass, p_lo));
-      int redo = 0;
-      const __m256d z = normal_quantile(u, redo);
-      const __m256d v = mul_add(std_dev, z, mean);
-      // std::clamp(v, lo, hi) = v < lo ? lo : (hi < v ? hi : v).
-      _mm_storeu_ps(group_out + 4 * k, _mm256_cvtpd_ps(_mm256_min_pd(hi, _mm256_max_pd(lo, v))));
-      for (int lane = 0; lane < 4; ++lane)
-        if (redo & (1 << lane)) {
-          alignas(16) std::uint32_t words[4];
-          _mm_store_si128(reinterpret_cast<__m128i*>(words), quads[k]);
-          scalar(words[lane], group_out + 4 * k + lane);
-        }
-    }
+      const block_words w = in_order(x);
+      float* const group_out = out + 16 * g;
+      const __m128i quads[4] = {_mm256_castsi256_si128(w.first), _mm256_extracti128_si256(w.first, 1),
+                                _mm256_castsi256_si128(w.second), _mm256_extracti128_si256(w.second, 1)};
+      for (int k = 0; k < 4; ++k) {
+        // u = std::min(v * mass + p_lo, 1 - 2^-53): (c < u ? c : u) is _mm256_min_pd(c, u).
+        const __m256d u = _mm256_min_pd(below_one, mul_add(odd_unit(quads[k]), mass, p_lo));
+        int redo = 0;
+        const __m256d z = normal_quantile(u, redo);
+        const __m256d v = mul_add(std_dev, z, mean);
+        // std::clamp(v, lo, hi) = v < lo ? lo : (hi < v ? hi : v).
+        _mm_storeu_ps(group_out + 4 * k, _mm256_cvtpd_ps(_mm256_min_pd(hi, _mm256_max_pd(lo, v))));
+        for (int lane = 0; lane < 4; ++lane)
+          if (redo & (1 << lane)) {
+            alignas(16) std::uint32_t words[4];
+            _mm_store_si128(reinterpret_cast<__m128i*>(words), quads[k]);
+            scalar(words[lane], group_out + 4 * k + lane);
+          }
+      }
     }
   };
   const __m256d std_dev = _mm256_set1_pd(t.mirrored ? -t.std_dev : t.std_dev);  // std * (-z) == (-std) * z exactly

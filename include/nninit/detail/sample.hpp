@@ -189,17 +189,18 @@ void generate(const engine& eng, domain d, const Kernel& kernel, index first, in
   T block[P];
   index b = first / P;
   index skip = first % P;
+  auto one_block = [&] {  // block b's values from `skip` on, as many as are still wanted
+    kernel(eng.block(d, static_cast<std::uint64_t>(b)), block);
+    const index take = std::min<index>(P - skip, count);
+    std::copy(block + skip, block + skip + take, out);
+    out += take;
+    count -= take;
+    skip = 0;
+    ++b;
+  };
 #ifdef NNINIT_DETAIL_AVX2
   if constexpr (has_simd<Kernel, T>::value) {
-    if (skip != 0 && count > 0) {  // the partial first block
-      kernel(eng.block(d, static_cast<std::uint64_t>(b)), block);
-      const index take = std::min<index>(P - skip, count);
-      std::copy(block + skip, block + skip + take, out);
-      out += take;
-      count -= take;
-      skip = 0;
-      ++b;
-    }
+    if (skip != 0 && count > 0) one_block();  // the partial first block
     const index groups = count / (4 * P);
     if (groups > 0 && avx2::available()) {
       kernel.simd(eng, d, static_cast<std::uint64_t>(b), static_cast<std::uint64_t>(groups), out);
@@ -209,15 +210,7 @@ void generate(const engine& eng, domain d, const Kernel& kernel, index first, in
     }
   }
 #endif
-  while (count > 0) {
-    kernel(eng.block(d, static_cast<std::uint64_t>(b)), block);
-    const index take = std::min<index>(P - skip, count);
-    std::copy(block + skip, block + skip + take, out);
-    out += take;
-    count -= take;
-    skip = 0;
-    ++b;
-  }
+  while (count > 0) one_block();
 }
 
 /// out[0, n) = in[0, n) rounded to the 16-bit type T (to nearest even): with F16C for

@@ -538,7 +538,7 @@ TEST_CASE("cli: bad input exits with 2 and one nninit:: line and writes nothing"
       {{"fill", "uniform", "--shape", "10,5", "--block", "0,4,1,2", "--out", "OUT"}, "block"},
       {{"fill", "uniform", "--shape", "10,5", "--block", "0,0,0,5", "--out", "OUT"}, "block"},
       {{"fill", "uniform", "--shape", "10,5", "--block", "1,2,3", "--out", "OUT"}, "block"},
-      {{"fill", "uniform", "--shape", "10,5", "--dtype", "float16", "--out", "OUT"}, "dtype"},
+      {{"fill", "uniform", "--shape", "10,5", "--dtype", "float8", "--out", "OUT"}, "dtype"},
       {{"fill", "uniform", "--shape", "10,5", "--layout", "nchw", "--out", "OUT"}, "layout"},
       {{"fill", "uniform", "--shape", "10,5", "--seed", "abc", "--out", "OUT"}, "seed"},
       {{"fill", "uniform", "--shape", "10,5", "--seed=-1", "--out", "OUT"}, "seed"},

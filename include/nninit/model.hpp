@@ -133,7 +133,12 @@ inline void check_fit(const checker& check, const shape& s, index rows, index co
 /// checked before the first write. A bad entry throws init_error, its message ending with
 /// " (tensor 'NAME')", and leaves every tensor untouched. A fused weight can be listed as its
 /// blocks, each a row block of the fused matrix with its own name and shape.
-inline void init_model(const std::vector<tensor_init>& tensors, std::uint64_t seed, const parallel& par = {}) {
+///
+/// A template only so that its instantiations (every scheme's fill, for float and double maps)
+/// are compiled in the translation units that call it, not in every one that includes
+/// nninit.hpp: as an inline function it added 20 s to each of them.
+template <int = 0>
+void init_model(const std::vector<tensor_init>& tensors, std::uint64_t seed, const parallel& par = {}) {
   const detail::checker model_check("init_model", "");
   if (par.threads < 1) model_check.fail("threads", ">= 1", detail::number(static_cast<std::int64_t>(par.threads)));
 

@@ -6,6 +6,8 @@
 // Benchmark names are stable, so that figures can be compared across versions:
 //   BM_memset/N                          std::memset of an N x N float buffer (bandwidth ceiling)
 //   BM_std_normal/N                      std::mt19937 + std::normal_distribution<float>, N x N
+//   BM_philox_words/N                    the engine alone: Philox4x32-10's words for N x N values,
+//                                        stored untransformed (the ceiling of every random fill)
 //   BM_nninit_kaiming_uniform/N          nninit::kaiming_uniform (a = 0), N x N float
 //   BM_nninit_kaiming_normal/N           nninit::kaiming_normal (a = 0), N x N float
 //   BM_nninit_kaiming_normal_threads/N   the same, parallel::all_threads()
@@ -151,6 +153,48 @@ void BM_std_normal(benchmark::State& state) {
     const Eigen::Index n = m.size();
     for (Eigen::Index i = 0; i < n; ++i) p[i] = dist(gen);
     benchmark::DoNotOptimize(m.data());
+  });
+}
+
+// The engine's ceiling: the words behind N x N float values (one 32-bit word each), stored as
+// they come, through the AVX2 path the fills use (or block by block without it). No fill can be
+// faster than this: it is what the reproducibility contract's generator costs.
+#ifdef NNINIT_DETAIL_AVX2
+NNINIT_DETAIL_AVX2_FN void philox_words_avx2(const nninit::engine& eng, std::uint32_t* out, std::uint64_t groups) {
+  namespace avx2 = nninit::detail::avx2;
+  struct store {
+    std::uint32_t* out;
+    NNINIT_DETAIL_AVX2_INLINE void operator()(const avx2::lanes& x, std::uint64_t g) const {
+      const avx2::block_words w = avx2::in_order(x);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16 * g), w.first);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16 * g + 8), w.second);
+    }
+  };
+  avx2::for_groups<3>(avx2::philox_setup(eng, nninit::detail::domain::values), 0, groups, store{out});
+}
+#endif
+
+void philox_words(const nninit::engine& eng, std::uint32_t* out, std::int64_t n) {
+  std::int64_t block = 0;
+#ifdef NNINIT_DETAIL_AVX2
+  if (nninit::detail::avx2::available()) {
+    philox_words_avx2(eng, out, static_cast<std::uint64_t>(n / 16));
+    block = n / 16 * 4;
+  }
+#endif
+  for (; 4 * block < n; ++block) {
+    const auto w = eng.block(nninit::detail::domain::values, static_cast<std::uint64_t>(block));
+    std::memcpy(out + 4 * block, w.data(), sizeof(std::uint32_t) * static_cast<std::size_t>(std::min<std::int64_t>(4, n - 4 * block)));
+  }
+}
+
+void BM_philox_words(benchmark::State& state) {
+  const std::int64_t n = state.range(0) * state.range(0);
+  std::vector<std::uint32_t> words(static_cast<std::size_t>(n));
+  const nninit::engine eng(kSeed);
+  run_fill(state, n, sizeof(std::uint32_t), [&] {
+    philox_words(eng, words.data(), n);
+    benchmark::DoNotOptimize(words.data());
   });
 }
 
@@ -365,6 +409,7 @@ void element_sizes(benchmark::internal::Benchmark* b) {
 // Baselines first, so that the console shows the reference lines before the contenders.
 BENCHMARK(BM_memset)->Apply(element_sizes);
 BENCHMARK(BM_std_normal)->Apply(element_sizes);
+BENCHMARK(BM_philox_words)->Apply(element_sizes);
 #ifdef NNINIT_HAVE_TORCH
 BENCHMARK(BM_torch_kaiming_uniform)->Apply(element_sizes);
 BENCHMARK(BM_torch_kaiming_normal)->Apply(element_sizes);

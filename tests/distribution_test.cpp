@@ -3,6 +3,8 @@
 #include <nninit/nninit.hpp>
 
 #include <cmath>
+#include <limits>
+#include <utility>
 
 #include "test_util.hpp"
 
@@ -109,6 +111,54 @@ TEST_CASE_TEMPLATE("trunc_normal: a far tail from 3 to 9 and a one-sided tail be
   CHECK(w.allFinite());
   CHECK(test::ks_statistic(v, [](double x) { return std::clamp(test::phi(x) / test::phi(-4), 0.0, 1.0); }) <
         test::ks_critical(v.size()));
+}
+
+TEST_CASE_TEMPLATE("trunc_normal: the accept-or-redraw sampler at its limit (half the mass inside) by KS and tail counts", T, float, double) {
+  // At Z = 1/2 about half the values are redraws, so a redraw law off by anything would show.
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> w(side, side);
+  const double n = static_cast<double>(w.size());
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const auto& bounds : {std::pair{0.0, inf}, std::pair{-0.6745, 0.6745}, std::pair{-0.6, 0.6}}) {
+    const double a = bounds.first, b = bounds.second;
+    INFO("[" << a << ", " << b << "]");  // the third holds 45 % of the mass: the inverse CDF throughout
+    nninit::trunc_normal(w, dist_eng, 0.0, 1.0, a, b);
+    const auto v = test::values(w);
+    const auto m = test::moments_of(v);
+    CHECK(m.min >= a);
+    CHECK(m.max <= b);
+    CHECK(test::ks_statistic(v, [&](double x) { return truncated_cdf(x, 0, 1, a, b); }) < test::ks_critical(v.size()));
+    // The count above a point near the top of the interval is binomial, p its share of the mass.
+    const double cut = std::isfinite(b) ? b - 0.1 : 2.0;
+    const double p = (test::phi(b) - test::phi(cut)) / (test::phi(b) - test::phi(a));
+    double above = 0;
+    for (double x : v) above += x > cut;
+    CHECK(std::fabs(above - p * n) <= test::z_bound * std::sqrt(n * p * (1 - p)));
+  }
+}
+
+TEST_CASE_TEMPLATE("trunc_normal: inside its bounds a value is the normal fill's at the same index; outside, a redraw", T, float, double) {
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> normal(300, 301), truncated(300, 301);
+  nninit::normal(normal, dist_eng, 0.5, 1.0);
+  nninit::trunc_normal(truncated, dist_eng, 0.5, 1.0, -1.0, 2.0);
+  nninit::index kept = 0;
+  for (nninit::index i = 0; i < normal.size(); ++i) {
+    const T x = normal(i);
+    if (x >= T(-1) && x <= T(2)) {
+      kept += truncated(i) == x;
+    } else {
+      CHECK(truncated(i) >= T(-1));
+      CHECK(truncated(i) <= T(2));
+    }
+  }
+  const nninit::index inside = ((normal.array() >= T(-1)) && (normal.array() <= T(2))).count();
+  CHECK(kept == inside);
+  // The interval holds 86.6 % of the mass: the redraws are binomial(n, 0.134).
+  const double n = static_cast<double>(normal.size()), p = 1 - (test::phi(1.5) - test::phi(-1.5));
+  CHECK(std::fabs(static_cast<double>(normal.size() - inside) - n * p) <= test::z_bound * std::sqrt(n * p * (1 - p)));
+  // With PyTorch's default bounds a std = 0.02 draw is never truncated: it is the normal fill.
+  nninit::normal(normal, dist_eng, 0.0, 0.02);
+  nninit::trunc_normal(truncated, dist_eng, 0.0, 0.02);
+  CHECK((truncated.array() == normal.array()).all());
 }
 
 TEST_CASE_TEMPLATE("trunc_normal: JAX's bounds in std units", T, float, double) {

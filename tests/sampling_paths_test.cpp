@@ -40,7 +40,7 @@ std::vector<float> scalar_reference(const nninit::engine& eng, const Kernel& ker
   std::vector<float> out;
   float block[4];
   for (idx i = first; i < first + count; ++i) {
-    if (out.empty() || i % 4 == 0) kernel(eng.block(nninit::detail::domain::values, static_cast<std::uint64_t>(i / 4)), block);
+    if (out.empty() || i % 4 == 0) kernel(eng, nninit::detail::domain::values, static_cast<std::uint64_t>(i / 4), block);
     out.push_back(block[i % 4]);
   }
   return out;
@@ -50,7 +50,7 @@ template <class Kernel>
 void check_every_offset(const Kernel& kernel) {
   const nninit::engine eng(20261124, 11);
   for (idx first : {0, 1, 2, 3, 4, 5, 15, 16, 17, 31, 63, 64, 65})
-    for (idx count : {0, 1, 3, 15, 16, 17, 47, 48, 64, 65, 127, 200, 1000}) {
+    for (idx count : {0, 1, 3, 15, 16, 17, 47, 48, 64, 65, 127, 200, 1000, 2500}) {
       std::vector<float> fast(static_cast<std::size_t>(count) + 1, -7.0f);
       nninit::detail::generate(eng, nninit::detail::domain::values, kernel, first, count, fast.data());
       const std::vector<float> slow = scalar_reference(eng, kernel, first, count);
@@ -79,6 +79,11 @@ TEST_CASE("sampling paths: the vector path gives the scalar bits at every offset
   check_every_offset(uniform_kernel<float>(plan_of(distribution::uniform, -0.25, 3.5)));
   check_every_offset(normal_kernel<float>(plan_of(distribution::normal, 0.5, 0.02)));
   check_every_offset(truncated_normal_kernel<float>(plan_of(distribution::truncated_normal, -2.0, 2.0)));
+  // Accept or redraw with about half the values redrawn (one-sided, and two-sided), and the
+  // inverse CDF just below the switch (45 % of the mass).
+  check_every_offset(truncated_normal_kernel<float>(plan_of(distribution::truncated_normal, 0.0, INFINITY)));
+  check_every_offset(truncated_normal_kernel<float>(plan_of(distribution::truncated_normal, -0.6745, 0.6745)));
+  check_every_offset(truncated_normal_kernel<float>(plan_of(distribution::truncated_normal, -0.6, 0.6)));
   check_every_offset(truncated_normal_kernel<float>(plan_of(distribution::truncated_normal, 3.0, 9.0)));    // tails
   check_every_offset(truncated_normal_kernel<float>(plan_of(distribution::truncated_normal, -40.0, -8.0)));  // far tail
   // Probabilities below 2^-1022: the vector log hands these lanes back to the scalar one.

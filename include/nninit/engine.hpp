@@ -23,6 +23,12 @@ enum class domain : std::uint32_t {
   weighted_choice = 5,
   fork = 255
 };
+
+/// The domain of a value's second draw in domain d (values 0-126 map to 128-254): the
+/// truncated normal's redraw of a normal value that fell outside its interval (detail/sample.hpp).
+constexpr domain redraw_domain(domain d) noexcept {
+  return static_cast<domain>(static_cast<std::uint32_t>(d) | 0x80u);
+}
 }  // namespace detail
 
 /// A seed and a stream id: the whole source of randomness of a fill.

@@ -59,7 +59,10 @@ namespace scheme {
 /// Fills with N(mean, std^2) truncated to [a, b] (PyTorch `trunc_normal_`).
 ///
 /// Formula: inverse CDF, x = mean + std * Phi^{-1}(Phi(alpha) + v (Phi(beta) - Phi(alpha))),
-/// alpha = (a - mean)/std, beta = (b - mean)/std, v uniform in (0, 1). As in PyTorch, `std` is
+/// alpha = (a - mean)/std, beta = (b - mean)/std, v uniform in (0, 1); or, when [a, b] holds at
+/// least half of N(mean, std^2)'s mass, the `normal` scheme's value at the same index where it
+/// lies in [a, b] and an inverse-CDF value otherwise (the same law, at close to the normal fill's
+/// speed: detail/sample.hpp's truncated_normal_kernel). As in PyTorch, `std` is
 /// the standard deviation *before* truncation and a, b are absolute values by default (so the
 /// defaults a = -2, b = 2 barely truncate a std = 0.02 draw: PyTorch's well-known trap; set
 /// `bounds = std_units` for JAX's convention). Unlike PyTorch it never produces far-out values

@@ -14,5 +14,5 @@
 namespace nninit {
 /// Version of the random streams. It changes whenever any published stream would produce
 /// different bits for the same (seed, stream, index, options); CHANGELOG.md names each change.
-inline constexpr int stream_version = 1;
+inline constexpr int stream_version = 2;
 }  // namespace nninit

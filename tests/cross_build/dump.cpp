@@ -1,5 +1,5 @@
-// Prints the bits of a fixed set of fills: the published streams (version 1). Built with several
-// compilers and flag sets by cross_build.cmake, whose outputs must equal tests/data/golden_streams_v1.txt.
+// Prints the bits of a fixed set of fills: the published streams (version 2). Built with several
+// compilers and flag sets by cross_build.cmake, whose outputs must equal tests/data/golden_streams_v2.txt.
 // Orthogonal schemes are not here: their matrix products are Eigen's, whose vectorised arithmetic may differ
 // in the last bits between instruction sets.
 // Only the headers of the schemes below, so that the several builds of this file stay cheap.

@@ -1,19 +1,23 @@
 // nninit::detail: the one sampling engine. Schemes compute a plan; this turns a plan's
 // distribution into values, element by element, as a pure function of the logical index.
 //
-// Streams (version 1; see CHANGELOG.md). Philox block b of the values domain gives the elements
+// Streams (version 2; see CHANGELOG.md). Philox block b of the values domain gives the elements
 // of logical indices [b*P, b*P + P), P = 4 for float and 2 for double targets:
 //  - uniform:  float: u = (w >> 8) * 2^-24 per 32-bit word; double: u = (W >> 11) * 2^-53 per
 //              64-bit word W = w0 | w1 << 32; x = min(lo + (hi - lo) * u, the largest T below hi).
 //  - normal:   Box-Muller on word pairs (float) or 64-bit pairs (double): u1 in (0, 1] from the
 //              first as above plus one ulp, the angle 2*pi*k/2^B from the second (B = 24, 53);
 //              x0 = mean + std * r cos, x1 = mean + std * r sin, r = sqrt(-2 ln u1).
-//  - truncated normal: inverse CDF in double for both scalar types: v in (0, 1) from one word
+//  - truncated normal, inverse CDF (in double for both scalar types): v in (0, 1) from one word
 //              (2w + 1) * 2^-33, or 52 bits (2k + 1) * 2^-53; U = Phi(alpha) + v * mass;
 //              x = clamp(mean + std * Phi^-1(U), lo, hi), computed on the mirrored interval when
 //              it lies mostly above the mean, so tails keep full relative precision.
-// Box-Muller uses a fixed two uniforms per pair and the inverse CDF one per value, which is what
-// a counter-based stream needs (no rejection loop) and what SIMD lanes can run side by side.
+//  - truncated normal, when the interval holds at least half the mass (version 2): the normal
+//              value x at the same index where lo <= x <= hi, else the inverse-CDF value from
+//              the same index of the redraw domain (truncated_normal_kernel).
+// Every value is a function of its own index: a fixed number of words per value, and at most one
+// redraw, from a counter of its own, instead of a rejection loop. That is what a counter-based
+// stream needs, and what lets SIMD lanes run side by side.
 #pragma once
 
 #include <Eigen/Core>
@@ -60,7 +64,8 @@ struct uniform_kernel {
       : lo(static_cast<T>(p.lo)),
         width(static_cast<T>(p.hi) - static_cast<T>(p.lo)),
         below_hi(p.lo < p.hi ? std::nextafter(static_cast<T>(p.hi), static_cast<T>(p.lo)) : static_cast<T>(p.hi)) {}
-  void operator()(const words& w, T* out) const {
+  void operator()(const engine& eng, domain d, std::uint64_t b, T* out) const {
+    const words w = eng.block(d, b);
     for (int j = 0; j < per_block<T>; ++j) {
       const T u = static_cast<T>(top_bits<T>(w, j)) * two_pow_minus_digits<T>;
       out[j] = std::min(mul_add(width, u, lo), below_hi);
@@ -77,7 +82,8 @@ template <class T>
 struct normal_kernel {
   T mean, std;
   explicit normal_kernel(const plan& p) : mean(static_cast<T>(p.mean)), std(static_cast<T>(p.std)) {}
-  void operator()(const words& w, T* out) const {
+  void operator()(const engine& eng, domain d, std::uint64_t b, T* out) const {
+    const words w = eng.block(d, b);
     for (int j = 0; j < per_block<T>; j += 2) {
       const T u1 = static_cast<T>(top_bits<T>(w, j) + 1) * two_pow_minus_digits<T>;  // (0, 1]
       const T r = std::sqrt(T(-2) * math::log(u1));
@@ -108,10 +114,16 @@ T next_toward(T v, bool up) {
 template <class T>
 double representable_within(double x, bool up) {
   if (!std::isfinite(x)) return x;
-  T t = static_cast<T>(static_cast<float>(x));
-  while (up ? static_cast<double>(static_cast<float>(t)) < x : static_cast<double>(static_cast<float>(t)) > x)
-    t = next_toward(t, up);
-  return static_cast<double>(static_cast<float>(t));
+  if constexpr (is_half_precision<T>) {
+    T t = static_cast<T>(static_cast<float>(x));
+    while (up ? static_cast<double>(static_cast<float>(t)) < x : static_cast<double>(static_cast<float>(t)) > x)
+      t = next_toward(t, up);
+    return static_cast<double>(static_cast<float>(t));
+  } else {
+    const T t = static_cast<T>(x);
+    if (up ? static_cast<double>(t) >= x : static_cast<double>(t) <= x) return static_cast<double>(t);
+    return static_cast<double>(std::nextafter(t, up ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity()));
+  }
 }
 
 /// The point between T value t and its neighbour towards +inf (up) or -inf: where rounding to
@@ -127,11 +139,23 @@ double rounding_boundary(double t, bool up) {
 /// rounding boundary below the nearest target value within each bound. Each target value then
 /// gets the mass of its rounding interval, renormalised: nothing lands outside the bounds, and
 /// the mass that rounding would push past a bound is not piled onto it (ECOSYSTEM.md §2 item 4).
+///
+/// Two samplers, chosen by the interval's mass Z under N(mean, std^2) (stream version 2):
+///  - Z >= 1/2, accept or redraw: the normal stream's value at the same index (normal_kernel<T>
+///    with this mean and std) where it lies in the (cut) interval, else the inverse-CDF value
+///    drawn from the same index of the redraw domain. The result has exactly the truncated law:
+///    P(A) = P(N in A) + (1 - Z) P(N in A) / Z = P(N in A) / Z for A inside the interval. It
+///    costs a normal value plus, 1 - Z of the time, an inverse CDF: at +-2 std, 4.6 % of values.
+///  - Z < 1/2: the inverse CDF for every value, whose cost does not grow as Z shrinks and which
+///    keeps full relative precision in far tails.
 template <class T, class Target = T>
 struct truncated_normal_kernel {
   double mean, std, lo, hi, p_lo, mass;
   bool mirrored;
-  explicit truncated_normal_kernel(const plan& p) : mean(p.mean), std(p.std), lo(p.lo), hi(p.hi) {
+  bool accept_first;      ///< the accept-or-redraw sampler
+  T accept_lo, accept_hi;  ///< the T values in the cut interval: a normal value is kept within them
+  normal_kernel<T> normal;
+  explicit truncated_normal_kernel(const plan& p) : mean(p.mean), std(p.std), lo(p.lo), hi(p.hi), normal(p) {
     double cut_lo = lo, cut_hi = hi;
     if constexpr (is_half_precision<Target>) {
       lo = representable_within<Target>(p.lo, true);
@@ -139,14 +163,36 @@ struct truncated_normal_kernel {
       if (std::isfinite(lo)) cut_lo = std::max(p.lo, rounding_boundary<Target>(lo, false));
       if (std::isfinite(hi)) cut_hi = std::min(p.hi, rounding_boundary<Target>(hi, true));
     }
+    accept_lo = static_cast<T>(representable_within<T>(cut_lo, true));
+    accept_hi = static_cast<T>(representable_within<T>(cut_hi, false));
     double alpha = (cut_lo - mean) / std, beta = (cut_hi - mean) / std;
     mirrored = alpha + beta > 0;
     if (mirrored) std::swap(alpha, beta), alpha = -alpha, beta = -beta;
     p_lo = math::normal_cdf(alpha);
     mass = math::normal_cdf(beta) - p_lo;
+    accept_first = mass >= 0.5;
   }
-  void operator()(const words& w, T* out) const {
+  void operator()(const engine& eng, domain d, std::uint64_t b, T* out) const {
+    if (!accept_first) return inverse_cdf(eng.block(d, b), out, 0, per_block<T>);
+    normal(eng, d, b, out);
+    words redraw{};
+    bool drawn = false;
     for (int j = 0; j < per_block<T>; ++j) {
+      if (accepted(out[j])) {
+        out[j] = kept(out[j]);
+        continue;
+      }
+      if (!drawn) redraw = eng.block(redraw_domain(d), b), drawn = true;
+      inverse_cdf(redraw, out, j, j + 1);
+    }
+  }
+  bool accepted(T x) const { return accept_lo <= x && x <= accept_hi; }
+  /// An accepted value, clamped to the target values within the bounds: a no-op but for a
+  /// 16-bit target's value on a rounding boundary, which rounding to even could push outside.
+  T kept(T x) const { return std::clamp(x, static_cast<T>(lo), static_cast<T>(hi)); }
+  /// Values [j0, j1) of a block by the inverse CDF, from the block's words.
+  void inverse_cdf(const words& w, T* out, int j0, int j1) const {
+    for (int j = j0; j < j1; ++j) {
       double v;  // in (0, 1), never an end point
       if constexpr (sizeof(T) == 4) v = static_cast<double>(2 * static_cast<std::uint64_t>(w[j]) + 1) * 0x1p-33;
       else v = static_cast<double>(2 * (word64(w, j) >> 12) + 1) * 0x1p-53;
@@ -162,9 +208,12 @@ struct truncated_normal_kernel {
 #ifdef NNINIT_DETAIL_AVX2
   void simd(const engine& eng, domain d, std::uint64_t b, std::uint64_t groups, T* out) const {
     const avx2::truncated_normal_params t{mean, std, lo, hi, p_lo, mass, mirrored};
-    avx2::truncated_normal_blocks(eng, d, b, groups, t, out, [this](std::uint32_t word, T* slot) {
+    auto scalar = [this](std::uint32_t word, T* slot) {
       *slot = value(static_cast<double>(2 * static_cast<std::uint64_t>(word) + 1) * 0x1p-33);
-    });
+    };
+    if (!accept_first) return avx2::truncated_normal_blocks(eng, d, b, groups, t, out, scalar);
+    const avx2::accept_params a{normal.mean, normal.std, accept_lo, accept_hi, static_cast<T>(lo), static_cast<T>(hi)};
+    avx2::truncated_normal_accept_blocks(eng, d, b, groups, a, t, out, scalar);
   }
 #endif
 };
@@ -190,7 +239,7 @@ void generate(const engine& eng, domain d, const Kernel& kernel, index first, in
   index b = first / P;
   index skip = first % P;
   auto one_block = [&] {  // block b's values from `skip` on, as many as are still wanted
-    kernel(eng.block(d, static_cast<std::uint64_t>(b)), block);
+    kernel(eng, d, static_cast<std::uint64_t>(b), block);
     const index take = std::min<index>(P - skip, count);
     std::copy(block + skip, block + skip + take, out);
     out += take;

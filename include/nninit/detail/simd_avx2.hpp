@@ -27,6 +27,7 @@
 #include <cpuid.h>
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -114,22 +115,20 @@ struct lanes {
   __m256i c0, c1, c2, c3;
 };
 
-/// Philox4x32-10 on groups b, b + 4, ..., b + 4(N - 1) of four blocks, the groups' rounds
-/// interleaved so that the multiplier's latency is hidden behind the other groups' work.
+/// The counter words of the four blocks whose indices are the 64-bit lanes of `index`.
+NNINIT_DETAIL_AVX2_INLINE lanes counters(const philox_setup& s, __m256i index) {
+  return {index,
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi64(index, 32), _mm256_set1_epi64x(0x00FFFFFF)),
+                          _mm256_set1_epi64x(s.domain_bits)),
+          _mm256_set1_epi64x(s.stream_lo), _mm256_set1_epi64x(s.stream_hi)};
+}
+
+/// Philox4x32-10's rounds on N sets of counters, interleaved so that the multiplier's latency is
+/// hidden behind the other sets' work.
 template <int N>
-NNINIT_DETAIL_AVX2_INLINE void philox(const philox_setup& s, std::uint64_t b, lanes (&x)[N]) {
-#pragma GCC unroll 4
-  for (int g = 0; g < N; ++g) {
-    const __m256i index = _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(b + 4 * static_cast<unsigned>(g))),
-                                           _mm256_setr_epi64x(0, 2, 1, 3));
-    x[g].c0 = index;
-    x[g].c1 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi64(index, 32), _mm256_set1_epi64x(0x00FFFFFF)),
-                              _mm256_set1_epi64x(s.domain_bits));
-    x[g].c2 = _mm256_set1_epi64x(s.stream_lo);
-    x[g].c3 = _mm256_set1_epi64x(s.stream_hi);
-  }
+NNINIT_DETAIL_AVX2_INLINE void philox_rounds(const philox_setup& s, lanes (&x)[N]) {
   const __m256i m0 = _mm256_set1_epi64x(philox4x32::multiplier0), m1 = _mm256_set1_epi64x(philox4x32::multiplier1);
-  // Unrolled whatever the optimisation level, so that the groups' words stay in registers.
+  // Unrolled whatever the optimisation level, so that the words stay in registers.
 #pragma GCC unroll 10
   for (int r = 0; r < 10; ++r) {
     const __m256i k0 = s.keys[r][0], k1 = s.keys[r][1];
@@ -143,6 +142,16 @@ NNINIT_DETAIL_AVX2_INLINE void philox(const philox_setup& s, std::uint64_t b, la
       x[g].c3 = p0;
     }
   }
+}
+
+/// Philox4x32-10 on groups b, b + 4, ..., b + 4(N - 1) of four blocks.
+template <int N>
+NNINIT_DETAIL_AVX2_INLINE void philox(const philox_setup& s, std::uint64_t b, lanes (&x)[N]) {
+#pragma GCC unroll 4
+  for (int g = 0; g < N; ++g)
+    x[g] = counters(s, _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(b + 4 * static_cast<unsigned>(g))),
+                                        _mm256_setr_epi64x(0, 2, 1, 3)));
+  philox_rounds(s, x);
 }
 
 /// Runs body(lanes, group offset) over `groups` groups of four blocks from block b, `Width`
@@ -237,9 +246,10 @@ NNINIT_DETAIL_AVX2_FN void uniform_blocks(const engine& eng, domain d, std::uint
                 body{_mm256_set1_ps(lo), _mm256_set1_ps(width), _mm256_set1_ps(below_hi), out});
 }
 
-/// Blocks [b, b + 4n) of normal_kernel<float> (Box-Muller on the word pairs (w0, w1), (w2, w3)).
-NNINIT_DETAIL_AVX2_FN void normal_blocks(const engine& eng, domain d, std::uint64_t b, std::uint64_t groups, float mean,
-                                         float std_dev, float* out) {
+/// Blocks [b, b + 4n) of normal_kernel<float> (Box-Muller on the word pairs (w0, w1), (w2, w3)),
+/// from a philox_setup the caller keeps (truncated_normal_accept_blocks reuses it per chunk).
+NNINIT_DETAIL_AVX2_INLINE void normal_groups(const philox_setup& s, std::uint64_t b, std::uint64_t groups, float mean,
+                                             float std_dev, float* out) {
   struct body {
     __m256 mean, std_dev;
     float* out;
@@ -258,10 +268,16 @@ NNINIT_DETAIL_AVX2_FN void normal_blocks(const engine& eng, domain d, std::uint6
       _mm256_storeu_ps(out + 16 * g + 8, _mm256_unpackhi_ps(x0, x1));  // blocks b+2, b+3
     }
   };
-  for_groups<2>(philox_setup(eng, d), b, groups, body{_mm256_set1_ps(mean), _mm256_set1_ps(std_dev), out});
+  for_groups<2>(s, b, groups, body{_mm256_set1_ps(mean), _mm256_set1_ps(std_dev), out});
 }
 
-// ---- double transforms (truncated_normal_kernel<float>) ------------------------------------
+/// normal_groups of (eng, d).
+NNINIT_DETAIL_AVX2_FN void normal_blocks(const engine& eng, domain d, std::uint64_t b, std::uint64_t groups, float mean,
+                                         float std_dev, float* out) {
+  normal_groups(philox_setup(eng, d), b, groups, mean, std_dev, out);
+}
+
+// ---- double transforms (truncated_normal_kernel<float>'s inverse CDF) ----------------------
 
 /// math::log<double> for normal positive x.
 NNINIT_DETAIL_AVX2_INLINE __m256d log(__m256d x) {
@@ -288,31 +304,23 @@ NNINIT_DETAIL_AVX2_INLINE __m256d negate_where(__m256d v, __m256d mask) {
   return _mm256_xor_pd(v, _mm256_and_pd(mask, _mm256_set1_pd(-0.0)));
 }
 
-/// math::normal_quantile for p in (0, 1). Lanes in the tails whose log argument would be
-/// subnormal (p or 1 - p below 2^-1022) are reported in `scalar_lanes` for the caller to redo.
-NNINIT_DETAIL_AVX2_INLINE __m256d normal_quantile(__m256d p, int& scalar_lanes) {
+/// math::normal_quantile's tail branches, for p with |p - 0.5| > 0.425 in every lane. Lanes
+/// whose log argument would be subnormal (p or 1 - p below 2^-1022) are reported in
+/// `scalar_lanes` for the caller to redo with the scalar log.
+NNINIT_DETAIL_AVX2_INLINE __m256d normal_quantile_tail(__m256d p, int& scalar_lanes) {
   using math::as241;
-  const __m256d q = _mm256_sub_pd(p, _mm256_set1_pd(0.5));
-  const __m256d negative = _mm256_cmp_pd(q, _mm256_setzero_pd(), _CMP_LT_OQ);
-  const __m256d abs_q = _mm256_andnot_pd(_mm256_set1_pd(-0.0), q);
-  const __m256d tail = _mm256_cmp_pd(abs_q, _mm256_set1_pd(0.425), _CMP_GT_OQ);
-  const __m256d r_central = mul_add(_mm256_xor_pd(q, _mm256_set1_pd(-0.0)), q, _mm256_set1_pd(0.180625));
-  __m256d z = _mm256_div_pd(_mm256_mul_pd(q, horner(r_central, as241::a)), horner(r_central, as241::b));
-  scalar_lanes = 0;
-  const int tail_lanes = _mm256_movemask_pd(tail);
-  if (tail_lanes == 0) return z;
+  const __m256d negative = _mm256_cmp_pd(_mm256_sub_pd(p, _mm256_set1_pd(0.5)), _mm256_setzero_pd(), _CMP_LT_OQ);
   const __m256d side = _mm256_blendv_pd(_mm256_sub_pd(_mm256_set1_pd(1.0), p), p, negative);
-  scalar_lanes = tail_lanes & _mm256_movemask_pd(_mm256_cmp_pd(side, _mm256_set1_pd(0x1p-1022), _CMP_LT_OQ));
+  scalar_lanes = _mm256_movemask_pd(_mm256_cmp_pd(side, _mm256_set1_pd(0x1p-1022), _CMP_LT_OQ));
   const __m256d r = _mm256_sqrt_pd(_mm256_xor_pd(log(side), _mm256_set1_pd(-0.0)));
   const __m256d near = _mm256_cmp_pd(r, _mm256_set1_pd(5.0), _CMP_LE_OQ);
   const __m256d rn = _mm256_sub_pd(r, _mm256_set1_pd(1.6));
-  __m256d zt = _mm256_div_pd(horner(rn, as241::c), horner(rn, as241::d));
-  if ((_mm256_movemask_pd(near) & tail_lanes) != tail_lanes) {
+  __m256d z = _mm256_div_pd(horner(rn, as241::c), horner(rn, as241::d));
+  if (_mm256_movemask_pd(near) != 0xF) {
     const __m256d rf = _mm256_sub_pd(r, _mm256_set1_pd(5.0));
-    zt = _mm256_blendv_pd(_mm256_div_pd(horner(rf, as241::e), horner(rf, as241::f)), zt, near);
+    z = _mm256_blendv_pd(_mm256_div_pd(horner(rf, as241::e), horner(rf, as241::f)), z, near);
   }
-  z = _mm256_blendv_pd(z, negate_where(zt, negative), tail);
-  return z;
+  return negate_where(z, negative);
 }
 
 /// Parameters of truncated_normal_kernel, as the kernel holds them.
@@ -327,41 +335,177 @@ NNINIT_DETAIL_AVX2_INLINE __m256d odd_unit(__m128i w) {
   return _mm256_mul_pd(_mm256_add_pd(_mm256_add_pd(wd, wd), _mm256_set1_pd(1.0)), _mm256_set1_pd(0x1p-33));
 }
 
-/// Blocks [b, b + 4n) of truncated_normal_kernel<float>. `scalar` redoes a value whose tail
-/// computation needs the scalar log's subnormal branch: scalar(word, out_slot).
+/// truncated_normal_kernel<float>'s inverse-CDF constants, broadcast.
+struct inverse_cdf_constants {
+  __m256d mass, p_lo, below_one, std_dev, mean, lo, hi;
+  NNINIT_DETAIL_AVX2_INLINE explicit inverse_cdf_constants(const truncated_normal_params& t)
+      : mass(_mm256_set1_pd(t.mass)),
+        p_lo(_mm256_set1_pd(t.p_lo)),
+        below_one(_mm256_set1_pd(1.0 - 0x1p-53)),
+        std_dev(_mm256_set1_pd(t.mirrored ? -t.std_dev : t.std_dev)),  // std * (-z) == (-std) * z exactly
+        mean(_mm256_set1_pd(t.mean)),
+        lo(_mm256_set1_pd(t.lo)),
+        hi(_mm256_set1_pd(t.hi)) {}
+};
+
+/// For each 8-bit mask, the positions of its set bits in increasing order (then zeros): lets a
+/// loop append the lanes a comparison selects without a branch on the data.
+struct set_lane_table {
+  alignas(16) std::uint16_t of[256][8];
+  constexpr set_lane_table() : of{} {
+    for (int m = 0; m < 256; ++m)
+      for (int lane = 0, n = 0; lane < 8; ++lane)
+        if (m & (1 << lane)) of[m][n++] = static_cast<std::uint16_t>(lane);
+  }
+};
+inline constexpr set_lane_table set_lanes{};
+
+/// Most values inverse_cdf_batch takes at once.
+constexpr int batch_values = 256;
+
+/// values[i] = truncated_normal_kernel<float>::value of words[i], i < n (n a multiple of 4, at
+/// most batch_values). Every value goes through AS 241's central branch, then only the tail values
+/// (about one in ten for [-2, 2]) through the tail branch, gathered four to a vector: no branch
+/// depends on the data, so batches overlap in the pipeline instead of waiting on mispredictions.
+/// The positions of values whose tail needs the scalar log's subnormal branch go to redo;
+/// returns how many.
+NNINIT_DETAIL_AVX2_INLINE int inverse_cdf_batch(const inverse_cdf_constants& c, const std::uint32_t* words, int n,
+                                                float* values, std::uint16_t* redo) {
+  using math::as241;
+  alignas(32) double u[batch_values], z[batch_values];
+  alignas(16) std::uint16_t tail[batch_values + 8];
+  int tails = 0;
+  for (int i = 0; i < n; i += 4) {
+    // u = std::min(v * mass + p_lo, 1 - 2^-53): (c < u ? c : u) is _mm256_min_pd(c, u).
+    const __m256d ui = _mm256_min_pd(
+        c.below_one, mul_add(odd_unit(_mm_loadu_si128(reinterpret_cast<const __m128i*>(words + i))), c.mass, c.p_lo));
+    const __m256d q = _mm256_sub_pd(ui, _mm256_set1_pd(0.5));
+    const __m256d r = mul_add(_mm256_xor_pd(q, _mm256_set1_pd(-0.0)), q, _mm256_set1_pd(0.180625));
+    _mm256_store_pd(u + i, ui);
+    _mm256_store_pd(z + i, _mm256_div_pd(_mm256_mul_pd(q, horner(r, as241::a)), horner(r, as241::b)));
+    const __m256d abs_q = _mm256_andnot_pd(_mm256_set1_pd(-0.0), q);
+    const int is_tail = _mm256_movemask_pd(_mm256_cmp_pd(abs_q, _mm256_set1_pd(0.425), _CMP_GT_OQ));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(tail + tails),
+                     _mm_add_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(set_lanes.of[is_tail])),
+                                   _mm_set1_epi16(static_cast<short>(i))));
+    tails += __builtin_popcount(static_cast<unsigned>(is_tail));
+  }
+  int redos = 0;
+  for (int t = 0; t < tails; t += 4) {
+    int at[4];  // a short last vector repeats its last value, which computes the same z again
+    for (int k = 0; k < 4; ++k) at[k] = tail[std::min(t + k, tails - 1)];
+    int scalar_lanes = 0;
+    alignas(32) double zt[4];
+    _mm256_store_pd(zt, normal_quantile_tail(_mm256_setr_pd(u[at[0]], u[at[1]], u[at[2]], u[at[3]]), scalar_lanes));
+    for (int k = 0; k < 4; ++k) z[at[k]] = zt[k];
+    for (int k = 0; k < 4 && t + k < tails; ++k)
+      if (scalar_lanes & (1 << k)) redo[redos++] = static_cast<std::uint16_t>(at[k]);
+  }
+  for (int i = 0; i < n; i += 4) {
+    const __m256d v = mul_add(c.std_dev, _mm256_load_pd(z + i), c.mean);
+    // std::clamp(v, lo, hi) = v < lo ? lo : (hi < v ? hi : v).
+    _mm_storeu_ps(values + i, _mm256_cvtpd_ps(_mm256_min_pd(c.hi, _mm256_max_pd(c.lo, v))));
+  }
+  return redos;
+}
+
+/// Blocks [b, b + 4n) of truncated_normal_kernel<float>'s inverse-CDF sampler. `scalar` redoes
+/// a value whose tail computation needs the scalar log's subnormal branch: scalar(word, slot).
 template <class Scalar>
 NNINIT_DETAIL_AVX2_FN void truncated_normal_blocks(const engine& eng, domain d, std::uint64_t b, std::uint64_t groups,
                                                    const truncated_normal_params& t, float* out, const Scalar& scalar) {
-  struct body {
-    __m256d mass, p_lo, below_one, std_dev, mean, lo, hi;
-    float* out;
-    const Scalar& scalar;
+  struct store_words {
+    std::uint32_t* words;
     NNINIT_DETAIL_AVX2_INLINE void operator()(const lanes& x, std::uint64_t g) const {
       const block_words w = in_order(x);
-      float* const group_out = out + 16 * g;
-      const __m128i quads[4] = {_mm256_castsi256_si128(w.first), _mm256_extracti128_si256(w.first, 1),
-                                _mm256_castsi256_si128(w.second), _mm256_extracti128_si256(w.second, 1)};
-      for (int k = 0; k < 4; ++k) {
-        // u = std::min(v * mass + p_lo, 1 - 2^-53): (c < u ? c : u) is _mm256_min_pd(c, u).
-        const __m256d u = _mm256_min_pd(below_one, mul_add(odd_unit(quads[k]), mass, p_lo));
-        int redo = 0;
-        const __m256d z = normal_quantile(u, redo);
-        const __m256d v = mul_add(std_dev, z, mean);
-        // std::clamp(v, lo, hi) = v < lo ? lo : (hi < v ? hi : v).
-        _mm_storeu_ps(group_out + 4 * k, _mm256_cvtpd_ps(_mm256_min_pd(hi, _mm256_max_pd(lo, v))));
-        for (int lane = 0; lane < 4; ++lane)
-          if (redo & (1 << lane)) {
-            alignas(16) std::uint32_t words[4];
-            _mm_store_si128(reinterpret_cast<__m128i*>(words), quads[k]);
-            scalar(words[lane], group_out + 4 * k + lane);
-          }
-      }
+      _mm256_store_si256(reinterpret_cast<__m256i*>(words + 16 * g), w.first);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(words + 16 * g + 8), w.second);
     }
   };
-  const __m256d std_dev = _mm256_set1_pd(t.mirrored ? -t.std_dev : t.std_dev);  // std * (-z) == (-std) * z exactly
-  for_groups<2>(philox_setup(eng, d), b, groups,
-                body{_mm256_set1_pd(t.mass), _mm256_set1_pd(t.p_lo), _mm256_set1_pd(1.0 - 0x1p-53), std_dev,
-                     _mm256_set1_pd(t.mean), _mm256_set1_pd(t.lo), _mm256_set1_pd(t.hi), out, scalar});
+  const philox_setup s(eng, d);
+  const inverse_cdf_constants c(t);
+  constexpr std::uint64_t batch_groups = batch_values / 16;
+  for (std::uint64_t g0 = 0; g0 < groups; g0 += batch_groups) {
+    const std::uint64_t n = std::min(batch_groups, groups - g0);
+    alignas(32) std::uint32_t words[batch_values];
+    for_groups<2>(s, b + 4 * g0, n, store_words{words});
+    float* const batch_out = out + 16 * g0;
+    std::uint16_t redo[batch_values];
+    const int redos = inverse_cdf_batch(c, words, static_cast<int>(16 * n), batch_out, redo);
+    for (int k = 0; k < redos; ++k) scalar(words[redo[k]], batch_out + redo[k]);
+  }
+}
+
+/// truncated_normal_kernel<float>'s accept-or-redraw sampler, as the kernel holds it.
+struct accept_params {
+  float mean, std_dev, accept_lo, accept_hi, lo, hi;
+};
+
+/// Blocks [b, b + 4n) of truncated_normal_kernel<float>'s accept-or-redraw sampler: a chunk of
+/// normal values, checked while it is in L1, then the rejected ones redrawn by the inverse CDF
+/// from their blocks of the redraw domain (`scalar` as for truncated_normal_blocks).
+template <class Scalar>
+NNINIT_DETAIL_AVX2_FN void truncated_normal_accept_blocks(const engine& eng, domain d, std::uint64_t b,
+                                                          std::uint64_t groups, const accept_params& a,
+                                                          const truncated_normal_params& t, float* out,
+                                                          const Scalar& scalar) {
+  const philox_setup normal_setup(eng, d), redraw_setup(eng, redraw_domain(d));
+  const inverse_cdf_constants c(t);
+  const __m256 accept_lo = _mm256_set1_ps(a.accept_lo), accept_hi = _mm256_set1_ps(a.accept_hi);
+  const __m256 lo = _mm256_set1_ps(a.lo), hi = _mm256_set1_ps(a.hi);
+  constexpr std::uint64_t chunk_groups = 64;
+  alignas(16) std::uint16_t rejected[16 * chunk_groups + 16];  // offsets in the chunk, and room to pad
+  for (std::uint64_t g0 = 0; g0 < groups; g0 += chunk_groups) {
+    const int values = static_cast<int>(16 * std::min(chunk_groups, groups - g0));
+    const std::uint64_t chunk_block = b + 4 * g0;
+    float* const chunk = out + 16 * g0;
+    normal_groups(normal_setup, chunk_block, static_cast<std::uint64_t>(values / 16), a.mean, a.std_dev, chunk);
+    int count = 0;
+    for (int i = 0; i < values; i += 8) {
+      const __m256 x = _mm256_loadu_ps(chunk + i);
+      const __m256 inside =
+          _mm256_and_ps(_mm256_cmp_ps(x, accept_lo, _CMP_GE_OQ), _mm256_cmp_ps(x, accept_hi, _CMP_LE_OQ));
+      _mm256_storeu_ps(chunk + i, _mm256_min_ps(hi, _mm256_max_ps(lo, x)));  // kept(x) = std::clamp(x, lo, hi)
+      const int outside = ~_mm256_movemask_ps(inside) & 0xFF;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(rejected + count),
+                       _mm_add_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(set_lanes.of[outside])),
+                                     _mm_set1_epi16(static_cast<short>(i))));
+      count += __builtin_popcount(static_cast<unsigned>(outside));
+    }
+    for (int r = 0; r < count; r += batch_values) {
+      const int n = std::min(batch_values, count - r), padded = (n + 15) & ~15;
+      std::uint16_t* const offset = rejected + r;
+      for (int i = n; i < padded; ++i) offset[i] = offset[n - 1];  // spare lanes redo the last value
+      alignas(32) std::uint32_t words[batch_values];
+      for (int i = 0; i < padded; i += 16) {
+        lanes x[4];
+        __m256i at[4];
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+          at[k] = _mm256_cvtepu16_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(offset + i + 4 * k)));
+          x[k] = counters(redraw_setup, _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(chunk_block)),
+                                                        _mm256_srli_epi64(at[k], 2)));
+        }
+        philox_rounds(redraw_setup, x);
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {  // word (offset % 4) of each lane's block
+          const __m256i word = _mm256_and_si256(at[k], _mm256_set1_epi64x(3));
+          __m256i w = x[k].c0;
+          w = _mm256_blendv_epi8(w, x[k].c1, _mm256_cmpeq_epi64(word, _mm256_set1_epi64x(1)));
+          w = _mm256_blendv_epi8(w, x[k].c2, _mm256_cmpeq_epi64(word, _mm256_set1_epi64x(2)));
+          w = _mm256_blendv_epi8(w, x[k].c3, _mm256_cmpeq_epi64(word, _mm256_set1_epi64x(3)));
+          _mm_store_si128(reinterpret_cast<__m128i*>(words + i + 4 * k),
+                          _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(w, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6))));
+        }
+      }
+      alignas(32) float redrawn[batch_values];
+      std::uint16_t redo[batch_values];
+      const int redos = inverse_cdf_batch(c, words, padded, redrawn, redo);
+      for (int i = 0; i < n; ++i) chunk[offset[i]] = redrawn[i];
+      for (int k = 0; k < redos; ++k)
+        if (redo[k] < n) scalar(words[redo[k]], chunk + offset[redo[k]]);
+    }
+  }
 }
 
 // ---- float -> IEEE half (F16C) -----------------------------------------------------------

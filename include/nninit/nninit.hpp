@@ -37,6 +37,8 @@
 //   shape.hpp             shape, layout, fans, fan_mode
 //   engine.hpp            engine (seed, stream); philox.hpp: Philox4x32-10
 //   registry.hpp          every scheme by name (list_schemes, initializer)
+//   tensor.hpp            Eigen::Tensor / TensorMap targets (not included here: it pulls in Eigen's
+//                         unsupported Tensor module; include <nninit/tensor.hpp> instead)
 #pragma once
 
 #include "version.hpp"

@@ -42,7 +42,8 @@ struct scheme_base {
   /// The plan for a whole weight of shape `s`, without any target.
   plan describe(const shape& s) const { return self().make_plan(resolve(Derived::name, s)); }
 
-  /// Fills `w` (any writable Eigen dense expression: Matrix, Array, Map, Ref, block) using
+  /// Fills `w` (any writable Eigen dense expression: Matrix, Array, Map, Ref, block; with
+  /// nninit/tensor.hpp, an Eigen::Tensor or TensorMap) using
   /// `rng` (an nninit::engine, or any standard URBG, which then supplies the seed).
   template <class Target, class Rng, std::enable_if_t<is_random_source<Rng>, int> = 0>
   void operator()(Target&& w, Rng&& rng, const shape& s = {}) const {
@@ -57,27 +58,35 @@ struct scheme_base {
   }
   template <class Target, class Rng, std::enable_if_t<is_random_source<Rng>, int> = 0>
   void operator()(Target&& w, Rng&& rng, const shape& s, const parallel& par) const {
-    auto& target = writable(std::forward<Target>(w));
-    const context ctx = resolve(Derived::name, s, target.rows(), target.cols());
-    if (par.threads < 1) ctx.check.fail("threads", ">= 1", number(static_cast<std::int64_t>(par.threads)));
-    const plan p = self().make_plan(ctx);
-    if (ctx.empty()) return;
-    write_plan(p, target, ctx, to_engine(rng), par);
+    if constexpr (tensor_target<target_type<Target>>::value) {  // nninit/tensor.hpp
+      fill_tensor(Derived::name, std::forward<Target>(w), s, [&](auto& view, const shape& vs) { (*this)(view, rng, vs, par); });
+    } else {
+      auto& target = writable(std::forward<Target>(w));
+      const context ctx = resolve(Derived::name, s, target.rows(), target.cols());
+      if (par.threads < 1) ctx.check.fail("threads", ">= 1", number(static_cast<std::int64_t>(par.threads)));
+      const plan p = self().make_plan(ctx);
+      if (ctx.empty()) return;
+      write_plan(p, target, ctx, to_engine(rng), par);
+    }
   }
 
   /// Deterministic schemes need no engine (unless their optional noise is switched on).
   template <class Target>
   void operator()(Target&& w, const shape& s = {}) const {
     static_assert(!Derived::is_random, "nninit: this scheme is random; pass an nninit::engine or a URBG");
-    if constexpr (has_noise<Derived>::value) {
-      const auto [option, value] = self().noise();
-      if (value != 0) {
-        const auto& target = writable(std::forward<Target>(w));
-        resolve(Derived::name, s, target.rows(), target.cols())
-            .check.fail(option, "0 when no engine is passed (the noise is seeded: pass an nninit::engine)", value);
+    if constexpr (tensor_target<target_type<Target>>::value) {
+      fill_tensor(Derived::name, std::forward<Target>(w), s, [&](auto& view, const shape& vs) { (*this)(view, vs); });
+    } else {
+      if constexpr (has_noise<Derived>::value) {
+        const auto [option, value] = self().noise();
+        if (value != 0) {
+          const auto& target = writable(std::forward<Target>(w));
+          resolve(Derived::name, s, target.rows(), target.cols())
+              .check.fail(option, "0 when no engine is passed (the noise is seeded: pass an nninit::engine)", value);
+        }
       }
+      (*this)(std::forward<Target>(w), engine(0), s);
     }
-    (*this)(std::forward<Target>(w), engine(0), s);
   }
 
  private:

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include "../engine.hpp"
@@ -25,6 +26,13 @@ using compute_t = std::conditional_t<is_half_precision<S>, float, S>;
 /// The Eigen type behind a forwarded target argument.
 template <class Target>
 using target_type = std::remove_cv_t<std::remove_reference_t<Target>>;
+
+/// True for the Eigen::Tensor and Eigen::TensorMap targets that nninit/tensor.hpp adds (which
+/// defines fill_tensor: it fills the tensor's 2-D view through fill(view, shape)).
+template <class X>
+struct tensor_target : std::false_type {};
+template <class Target, class Fill>
+void fill_tensor(std::string_view scheme, Target&& t, shape s, Fill&& fill);
 
 /// Checks at compile time that `Target` can be filled, then returns it as a writable reference.
 /// Follows Eigen's own `const_cast_derived` idiom (STYLE.md §1.2-1.3, §8.2): blocks, maps and

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds in Release and runs every test, then
 # builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the tests there (the
-# unit, harness and tool tests; the examples, compile checks and the variance schemes' numerical
-# unit tests stay in the Release build, to keep CI within 30 minutes on 2 cores).
+# unit tests, the harness's data loaders and the tool tests, which run the harness's models through
+# `nninit compare`; the examples, compile checks, the variance schemes' numerical unit tests and
+# the harness models' own tests stay in the Release build, to keep CI within 30 minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh test

@@ -147,6 +147,18 @@ TEST_CASE("tensor targets: a TensorMap over a foreign buffer, and a shard of a l
   CHECK(same_as_matrix<4>(shard, rows));
 }
 
+TEST_CASE("tensor targets: a torch_generator fills a conv weight in PyTorch's (out, in, kh, kw) C order") {
+  nninit::torch_generator g1(4), g2(4), g3(4);
+  Eigen::Tensor<float, 4, Eigen::RowMajor> row_stored(6, 3, 3, 3);
+  Eigen::Tensor<float, 4> col_stored(6, 3, 3, 3);
+  row_major whole(6, 27);
+  nninit::scheme::kaiming_normal{}(row_stored, g1);
+  nninit::scheme::kaiming_normal{}(col_stored, g2);
+  nninit::scheme::kaiming_normal{}(whole, g3, nninit::shape{6, 3, 3, 3});
+  CHECK(std::memcmp(row_stored.data(), whole.data(), sizeof(float) * 162) == 0);
+  CHECK(same_as_matrix<4>(col_stored, whole));
+}
+
 TEST_CASE("tensor targets: a bad argument is an init_error naming the scheme and shape, and nothing is written") {
   const nninit::engine eng(1);
   Eigen::Tensor<float, 4, Eigen::RowMajor> row(6, 4, 3, 3);

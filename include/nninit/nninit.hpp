@@ -36,6 +36,7 @@
 //   gain.hpp              calculate_gain (PyTorch's table, and any activation by its moments)
 //   shape.hpp             shape, layout, fans, fan_mode
 //   engine.hpp            engine (seed, stream); philox.hpp: Philox4x32-10
+//   torch_generator.hpp   torch_generator: PyTorch's CPU generator, for PyTorch's values to the bit
 //   registry.hpp          every scheme by name (list_schemes, initializer)
 //   tensor.hpp            Eigen::Tensor / TensorMap targets (not included here: it pulls in Eigen's
 //                         unsupported Tensor module; include <nninit/tensor.hpp> instead)
@@ -45,6 +46,7 @@
 #include "error.hpp"
 #include "philox.hpp"
 #include "engine.hpp"
+#include "torch_generator.hpp"
 #include "shape.hpp"
 #include "activation.hpp"
 #include "moments.hpp"

@@ -309,6 +309,26 @@ class initializer {
     std::visit([&](const auto& scheme) { fill_one(scheme, std::forward<Target>(w), eng, s, par); }, scheme_);
   }
 
+  /// Fills from PyTorch's generator (nninit/torch_generator.hpp): PyTorch's own values for the
+  /// schemes whose plan is a uniform or a normal, nothing drawn for the deterministic ones; other
+  /// plans throw init_error.
+  template <class Target>
+  void fill(Target&& w, torch_generator& gen, const shape& s = {}) const {
+    std::visit(
+        [&](const auto& scheme) {
+          using Scheme = std::decay_t<decltype(scheme)>;
+          if constexpr (std::is_invocable_v<const Scheme&, Target, torch_generator&, const shape&>) {
+            scheme(std::forward<Target>(w), gen, s);
+          } else {  // devfly develops its wiring from data with nninit's own streams
+            const auto& target = detail::writable(std::forward<Target>(w));
+            detail::resolve(Scheme::name, s, target.rows(), target.cols())
+                .check.fail("engine", "an nninit::engine (torch_generator reproduces PyTorch's uniform_ and normal_ only)",
+                            "torch_generator");
+          }
+        },
+        scheme_);
+  }
+
  private:
   template <class Scheme, class Target>
   static void fill_one(const Scheme& scheme, Target&& w, const engine& eng, const shape& s, const parallel& par) {

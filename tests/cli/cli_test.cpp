@@ -389,6 +389,27 @@ TEST_CASE("cli: fill --threads N writes the same bytes for every N") {
         library_bits<float>({"kaiming_uniform", {700, 300}, {}}, 0, 0));
 }
 
+TEST_CASE("cli: fill --engine torch writes the library's torch_generator fill (PyTorch's bytes)") {
+  const scratch_dir dir;
+  const weight_spec w{"kaiming_normal", {20, 3, 3}, {{"mode", "fan_out"}}};
+  auto check = [&](auto zero, const char* dtype) {
+    using T = decltype(zero);
+    const std::string out = dir / (std::string(dtype) + ".npy");
+    const result r = run({"fill", "kaiming_normal", "--shape", "20,3,3", "--set", "mode=fan_out", "--engine", "torch",
+                          "--seed", "77", "--dtype", dtype, "--threads", "3", "--out", out});
+    INFO(dtype << ": " << r.err);
+    REQUIRE(r.code == 0);
+    nninit::torch_generator gen(77);
+    Eigen::Matrix<T, 20, 9, Eigen::RowMajor> m;
+    w.initializer().fill(m, gen, w.shape());
+    std::vector<std::uint64_t> expected;
+    for (Eigen::Index i = 0; i < m.size(); ++i) expected.push_back(bits_of(m.data()[i]));
+    CHECK(npy_bits<T>(read_npy(out)) == expected);
+  };
+  check(0.0f, "float32");
+  check(0.0, "float64");
+}
+
 TEST_CASE("cli: fill --dtype float16 writes an f2 npy holding the float32 fill rounded once") {
   const scratch_dir dir;
   const std::string out = dir / "w.npy";
@@ -539,6 +560,12 @@ TEST_CASE("cli: bad input exits with 2 and one nninit:: line and writes nothing"
       {{"fill", "uniform", "--shape", "10,5", "--block", "0,0,0,5", "--out", "OUT"}, "block"},
       {{"fill", "uniform", "--shape", "10,5", "--block", "1,2,3", "--out", "OUT"}, "block"},
       {{"fill", "uniform", "--shape", "10,5", "--dtype", "float8", "--out", "OUT"}, "dtype"},
+      {{"fill", "uniform", "--shape", "10,5", "--engine", "mt19937", "--out", "OUT"}, "engine"},
+      {{"fill", "uniform", "--shape", "10,5", "--engine", "torch", "--dtype", "float16", "--out", "OUT"}, "dtype"},
+      {{"fill", "uniform", "--shape", "10,5", "--engine", "torch", "--block", "0,0,2,5", "--out", "OUT"}, "block"},
+      {{"fill", "uniform", "--shape", "10,5", "--engine", "torch", "--stream", "3", "--out", "OUT"}, "stream"},
+      {{"fill", "orthogonal", "--shape", "10,5", "--engine", "torch", "--out", "OUT"}, "engine"},
+      {{"fill", "he_normal", "--shape", "10,5", "--engine", "torch", "--out", "OUT"}, "engine"},
       {{"fill", "uniform", "--shape", "10,5", "--layout", "nchw", "--out", "OUT"}, "layout"},
       {{"fill", "uniform", "--shape", "10,5", "--seed", "abc", "--out", "OUT"}, "seed"},
       {{"fill", "uniform", "--shape", "10,5", "--seed=-1", "--out", "OUT"}, "seed"},

@@ -12,6 +12,12 @@
 //   moments <scheme> <dims> [opts]        the plan and n, mean, var, m4, min, max, zeros of a fill
 //   bias <weight dims> <length> [@seed=S] [@stream=T]
 //                                         moments of nninit::torch_default_bias for that weight
+//   torch_seed <S>                        a new nninit::torch_generator(S), as torch.manual_seed(S)
+//   torch <f32|f64> <scheme> <dims> [opts] [@storage=col]
+//                                         a fill from that generator (which it advances): the
+//                                         bytes of the values in C order, as hex ("hex")
+//   torch_module <weight dims>            nninit::torch_default(weight, bias, generator): the
+//                                         float32 weight's and bias's bytes ("hex", "bias_hex")
 //
 // opts are `name=value` scheme options (initializer::set), plus `@seed=`, `@stream=` (the
 // engine; default seed 20240917, stream 0), and `@groups=`, `@layout=out_in|in_out`,
@@ -33,6 +39,7 @@
 #include <exception>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -125,6 +132,7 @@ struct case_request {
   std::vector<std::pair<std::string, std::string>> options;
   std::uint64_t seed = 20240917;
   std::uint64_t stream = 0;
+  bool col_major = false;  // the target's storage order (torch requests)
 };
 
 case_request parse_case(const std::vector<std::string>& words) {
@@ -145,6 +153,9 @@ case_request parse_case(const std::vector<std::string>& words) {
       if (value == "out_in") r.shape.order = nninit::layout::out_in;
       else if (value == "in_out") r.shape.order = nninit::layout::in_out;
       else throw request_error("@layout must be out_in or in_out, got '" + value + "'");
+    } else if (key == "@storage") {
+      if (value != "row" && value != "col") throw request_error("@storage must be row or col, got '" + value + "'");
+      r.col_major = value == "col";
     } else if (key[0] == '@') {
       throw request_error("unknown setting '" + key + "'");
     } else {
@@ -214,6 +225,35 @@ void add_moments(json_object& o, const double* data, std::size_t n) {
       .count("sample_zeros", static_cast<nninit::index>(zeros));
 }
 
+/// The generator of the torch requests, advanced by each of them in order.
+std::optional<nninit::torch_generator> torch;
+
+template <class T>
+std::string hex_bytes(const T* data, Eigen::Index n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data);
+  std::string out;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n) * sizeof(T); ++i) {
+    out += digits[bytes[i] >> 4];
+    out += digits[bytes[i] & 15];
+  }
+  return out;
+}
+
+/// A torch-generator fill of a row- or column-major target; the values' bytes in C order.
+template <class T>
+std::string torch_fill(const nninit::initializer& init, const case_request& r) {
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> values(r.shape.rows(), r.shape.cols());
+  if (r.col_major) {
+    Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> w(r.shape.rows(), r.shape.cols());
+    init.fill(w, *torch, r.shape);
+    values = w;
+  } else {
+    init.fill(values, *torch, r.shape);
+  }
+  return hex_bytes(values.data(), values.size());
+}
+
 std::string run_case(const std::string& line, const std::vector<std::string>& words) {
   json_object o;
   o.str("req", line).str("kind", words[0]);
@@ -246,8 +286,30 @@ std::string run_case(const std::string& line, const std::vector<std::string>& wo
     add_moments(o, b.data(), static_cast<std::size_t>(b.size()));
     return o.raw("shape", dims_json(weight.dims)).done();
   }
+  if (words[0] == "torch_seed") {
+    if (words.size() != 2) throw request_error("expected: torch_seed <S>");
+    torch.emplace(std::stoull(words[1]));
+    return o.done();
+  }
+  if (words[0] == "torch" || words[0] == "torch_module") {
+    if (!torch) throw request_error("torch_seed first");
+    if (words[0] == "torch_module") {
+      if (words.size() != 2) throw request_error("expected: torch_module <weight dims>");
+      const nninit::shape s(parse_dims(words[1]));
+      Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> weight(s.rows(), s.cols());
+      Eigen::VectorXf bias(s.dims[0]);
+      nninit::torch_default(weight, bias, *torch, s);
+      return o.str("hex", hex_bytes(weight.data(), weight.size())).str("bias_hex", hex_bytes(bias.data(), bias.size())).done();
+    }
+    if (words.size() < 4 || (words[1] != "f32" && words[1] != "f64"))
+      throw request_error("expected: torch <f32|f64> <scheme> <dims> [options]");
+    const case_request r = parse_case(std::vector<std::string>(words.begin() + 1, words.end()));
+    const nninit::initializer init = make_initializer(r);
+    return words[1] == "f32" ? o.str("hex", torch_fill<float>(init, r)).done()
+                             : o.str("hex", torch_fill<double>(init, r)).done();
+  }
   if (words[0] != "plan" && words[0] != "fill" && words[0] != "moments")
-    throw request_error("unknown request '" + words[0] + "' (gain, plan, fill, moments, bias)");
+    throw request_error("unknown request '" + words[0] + "' (gain, plan, fill, moments, bias, torch_seed, torch, torch_module)");
 
   const case_request r = parse_case(words);
   const nninit::initializer init = make_initializer(r);

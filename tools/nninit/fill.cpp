@@ -10,6 +10,7 @@
 #include <memory>
 #include <nninit/engine.hpp>
 #include <nninit/parallel.hpp>
+#include <nninit/torch_generator.hpp>
 #include <string>
 #include <vector>
 
@@ -30,12 +31,14 @@ struct fill_options {
   std::string stream = "0";
   std::string dtype = "float32";
   std::string threads = "1";
+  std::string engine = "philox";
   std::string block;
   std::string out;
   std::string data;
   CLI::Option* block_option = nullptr;
   CLI::Option* data_option = nullptr;
   CLI::Option* out_option = nullptr;
+  CLI::Option* stream_option = nullptr;
 };
 
 /// A block of the weight's 2-D view.
@@ -83,6 +86,16 @@ void fill_and_write(const weight& w, const nninit::engine& eng, const block& b, 
   write_npy<T>(command, out, file_shape, m.data(), static_cast<std::size_t>(m.size()));
 }
 
+/// --engine torch: the whole weight from PyTorch's generator after torch.manual_seed(seed).
+template <class T>
+void fill_and_write_torch(const weight& w, std::uint64_t seed, const std::string& out) {
+  using matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  matrix m(static_cast<Eigen::Index>(w.shape.rows()), static_cast<Eigen::Index>(w.shape.cols()));
+  nninit::torch_generator gen(seed);
+  w.init.fill(m, gen, w.shape);
+  write_npy<T>(command, out, w.shape.dims, m.data(), static_cast<std::size_t>(m.size()));
+}
+
 void run(const fill_options& o) {
   weight w = resolve(command, o.weight);
   const std::uint64_t seed = parse_counter("seed", o.seed);
@@ -91,8 +104,16 @@ void run(const fill_options& o) {
     fail(command, "dtype", "float16, float32 or float64", in_quotes(o.dtype));
   const nninit::parallel par = parse_threads(o.threads);
   if (o.out_option->count() == 0) fail(command, "out", "given (--out FILE.npy)", "nothing");
-
+  if (o.engine != "philox" && o.engine != "torch") fail(command, "engine", "philox or torch", in_quotes(o.engine));
+  const bool torch = o.engine == "torch";
   const bool is_block = o.block_option->count() > 0;
+  if (torch) {  // PyTorch's generator: whole float tensors, one sequence, no streams
+    if (o.dtype == "float16") fail(command, "dtype", "float32 or float64 with --engine torch", in_quotes(o.dtype));
+    if (is_block) fail(command, "block", "absent with --engine torch (it draws whole tensors)", in_quotes(o.block));
+    if (o.stream_option->count() > 0)
+      fail(command, "stream", "absent with --engine torch (torch.manual_seed has no streams)", in_quotes(o.stream));
+  }
+
   const block b = is_block ? parse_block(o.block, w.shape) : block{0, 0, w.shape.rows(), w.shape.cols()};
   // The target as the library's messages name it.
   const std::string target = is_block ? std::to_string(b.rows) + "x" + std::to_string(b.cols) + " block at (" +
@@ -114,12 +135,15 @@ void run(const fill_options& o) {
 
   const std::vector<std::int64_t> file_shape = is_block ? std::vector<std::int64_t>{b.rows, b.cols} : w.shape.dims;
   const nninit::engine eng(seed, stream);
-  if (o.dtype == "float16") fill_and_write<Eigen::half>(w, eng, b, par, file_shape, o.out);
+  if (torch && o.dtype == "float32") fill_and_write_torch<float>(w, seed, o.out);
+  else if (torch) fill_and_write_torch<double>(w, seed, o.out);
+  else if (o.dtype == "float16") fill_and_write<Eigen::half>(w, eng, b, par, file_shape, o.out);
   else if (o.dtype == "float32") fill_and_write<float>(w, eng, b, par, file_shape, o.out);
   else fill_and_write<double>(w, eng, b, par, file_shape, o.out);
 
-  std::cout << "wrote " << o.out << ": " << o.dtype << ' ' << target << ", " << w.init.name() << ", seed " << seed
-            << ", stream " << stream << '\n';
+  std::cout << "wrote " << o.out << ": " << o.dtype << ' ' << target << ", " << w.init.name() << ", seed " << seed;
+  if (torch) std::cout << ", engine torch\n";
+  else std::cout << ", stream " << stream << '\n';
 }
 
 }  // namespace
@@ -131,8 +155,15 @@ void setup_fill(CLI::App& app) {
   sub->add_option("--seed", options->seed, "the engine's seed, an integer in [0, 2^64)")
       ->type_name("S")
       ->capture_default_str();
-  sub->add_option("--stream", options->stream, "the engine's stream (one per parameter), an integer in [0, 2^64)")
-      ->type_name("K")
+  options->stream_option =
+      sub->add_option("--stream", options->stream, "the engine's stream (one per parameter), an integer in [0, 2^64)")
+          ->type_name("K")
+          ->capture_default_str();
+  sub->add_option("--engine", options->engine,
+                  "philox (nninit's counter-based engine) or torch (PyTorch's CPU generator: the tensor "
+                  "torch.manual_seed(S) and the same torch.nn.init call give, to the bit, for schemes that draw a "
+                  "uniform or a normal; float32/float64, whole tensors, one thread)")
+      ->type_name("NAME")
       ->capture_default_str();
   sub->add_option("--dtype", options->dtype,
                   "float16 (values computed in float32, rounded once), float32 or float64")

@@ -10,6 +10,7 @@
 #include "../shape.hpp"
 #include "sample.hpp"
 #include "target.hpp"
+#include "torch_cpu.hpp"
 
 namespace nninit::detail {
 
@@ -67,6 +68,34 @@ struct scheme_base {
       const plan p = self().make_plan(ctx);
       if (ctx.empty()) return;
       write_plan(p, target, ctx, to_engine(rng), par);
+    }
+  }
+
+  /// Fills `w` with PyTorch's own values (nninit/torch_generator.hpp): the scheme's uniform or
+  /// normal plan drawn as PyTorch's Tensor.uniform_ / normal_ draw it from `gen`, which they
+  /// advance; a deterministic scheme draws nothing. Whole float or double tensors only.
+  template <class Target>
+  void operator()(Target&& w, torch_generator& gen, const shape& s = {}) const {
+    if constexpr (tensor_target<target_type<Target>>::value) {
+      fill_tensor(Derived::name, std::forward<Target>(w), s, [&](auto& view, const shape& vs) { (*this)(view, gen, vs); });
+    } else if constexpr (!Derived::is_random) {
+      (*this)(std::forward<Target>(w), s);
+    } else {
+      auto& target = writable(std::forward<Target>(w));
+      using X = std::remove_reference_t<decltype(target)>;
+      static_assert(!is_half_precision<typename X::Scalar>,
+                    "nninit: torch_generator fills float and double targets (PyTorch's 16-bit draws are not reproduced)");
+      const context ctx = resolve(Derived::name, s, target.rows(), target.cols());
+      const plan p = self().make_plan(ctx);
+      if (!torch_cpu::reproduces(p) || writes_itself<Derived, X>::value)
+        ctx.check.fail("engine", cat("an nninit::engine for this ", name_of(p.dist),
+                                     " plan (torch_generator reproduces PyTorch's uniform_ and normal_ only)"),
+                       "torch_generator");
+      if (!ctx.geom.whole())
+        ctx.check.fail("engine", "an nninit::engine for a block of a weight (torch_generator draws whole tensors in order)",
+                       "torch_generator");
+      if (ctx.empty()) return;
+      torch_cpu::fill(p, target, gen);
     }
   }
 

@@ -1,0 +1,18 @@
+// kumar: Kumar (2017): the variance that keeps a differentiable activation stable
+#include <nninit/nninit.hpp>
+
+#include <iostream>
+#include <cmath>
+
+int main() {
+  const nninit::shape s{256, 256};
+  Eigen::MatrixXf w(s.rows(), s.cols());
+  nninit::scheme::kumar init;
+  init.activation = nninit::activation(nninit::activation_kind::tanh);
+  init(w, nninit::engine{42}, s);
+  const nninit::plan p = init.describe(s);
+  std::cout << "std " << p.std << ", output_std " << p.output_std << "\n";
+  const double mean = w.cast<double>().mean();
+  const double sd = std::sqrt((w.cast<double>().array() - mean).square().mean());
+  std::cout << "mean " << mean << ", std " << sd << ", max |w| " << w.cwiseAbs().maxCoeff() << "\n";
+}

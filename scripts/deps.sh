@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Installs the Debian packages nninit needs, only those missing. Usage: deps.sh core|test
+# Installs the Debian packages nninit needs, only those missing. Usage: deps.sh core|test|docs
 #   core: build the library and the nninit tool, with Fashion-MNIST for `nninit compare`'s training;
 #   test: also the optional test dependencies (PyTorch for parity tests, Random123 for the Philox
-#   cross-check, clang for the cross-build test, Chromium to check that the HTML report renders).
+#   cross-check, clang for the cross-build test, Chromium to check that the HTML report renders,
+#   Open MPI for the sharded-init example, pkg-config for the Makefile consumer of nninit.pc,
+#   Doxygen to build and check the documentation);
+#   docs: what the documentation needs (the core tools and Doxygen).
 set -euo pipefail
 core=(cmake g++ make libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev zlib1g-dev dataset-fashion-mnist)
-test_extra=(clang python3 python3-numpy python3-torch libtorch-dev librandom123-dev chromium)
+test_extra=(clang python3 python3-numpy python3-torch libtorch-dev librandom123-dev chromium libopenmpi-dev openmpi-bin pkg-config doxygen)
 case "${1:-core}" in
   core) wanted=("${core[@]}") ;;
   test) wanted=("${core[@]}" "${test_extra[@]}") ;;
-  *) echo "usage: $0 core|test" >&2; exit 2 ;;
+  docs) wanted=(cmake g++ make libeigen3-dev doxygen) ;;
+  *) echo "usage: $0 core|test|docs" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${wanted[@]}"; do

@@ -42,11 +42,11 @@ struct flyhash : detail::scheme_base<flyhash> {
   template <class X>
   void write(const plan& p, X& w, const detail::context& ctx, const engine& eng) const {
     const auto& g = ctx.geom;
-    std::vector<std::vector<index>> sets(static_cast<std::size_t>(g.row0 + g.rows));
+    std::vector<std::vector<index>> sets(static_cast<std::size_t>(g.rows));  // the target's rows only
     std::vector<index> scratch = detail::iota_indices(g.view_cols);
-    for (index r = g.row0; r < g.row0 + g.rows; ++r)
-      detail::flyhash_row(eng, r, g.view_cols, p.connections, scratch, sets[static_cast<std::size_t>(r)]);
-    detail::write_wiring(w, g, sets);
+    for (index r = 0; r < g.rows; ++r)
+      detail::flyhash_row(eng, g.row0 + r, g.view_cols, p.connections, scratch, sets[static_cast<std::size_t>(r)]);
+    detail::write_wiring(w, g, sets, g.row0);
   }
 };
 

@@ -53,9 +53,12 @@ struct kumar : detail::scheme_base<kumar> {
 
   plan make_plan(const detail::context& ctx) const {
     const double g2 = gain2(ctx.check);
+    if (!(g2 > 0 && std::isfinite(g2)))  // a leaky_relu slope of 1e300 makes it 0
+      ctx.check.fail("activation", "one whose variance gain^2 = fan_in Var(W) is finite and > 0", activation.text());
     const fans f = ctx.fans();
     plan p{name, ctx.shape, nninit::distribution::normal, f.in, f.out};
     p.gain = std::sqrt(g2);
+    if (ctx.empty()) return p;  // no fans to plan from, nothing to write
     p = with_propagation(p, propagation_of(activation, g2, static_cast<double>(f.out) / static_cast<double>(f.in)));
     return detail::spread(p, distribution, std::sqrt(g2 / static_cast<double>(f.in)));
   }

@@ -109,6 +109,7 @@ struct low_rank : detail::scheme_base<low_rank> {
     const fans f = ctx.fans();
     const index rows = ctx.geom.view_rows, cols = ctx.geom.view_cols;
     detail::check_rank(ctx.check, rank, rows, cols);
+    if (rank < std::min(rows, cols)) ctx.require_dense_work(rows, cols);  // a truncated SVD of the whole draw
     plan p{name, ctx.shape, distribution::normal, f.in, f.out};
     p.gain = gain;
     p.value = static_cast<double>(rank);
@@ -120,7 +121,7 @@ struct low_rank : detail::scheme_base<low_rank> {
   void write(const plan& p, X& w, const detail::context& ctx, const engine& eng) const {
     const auto& g = ctx.geom;
     if (p.dist == distribution::normal) return detail::sample(p, w, g, eng);
-    const Eigen::MatrixXd m = detail::low_rank_matrix(eng, p, g.view_rows, g.view_cols, rank);
+    const Eigen::MatrixXd m = ctx.whole_matrix([&] { return detail::low_rank_matrix(eng, p, g.view_rows, g.view_cols, rank); });
     detail::fill_by_position(w, g, [&](index R, index C) { return m(R, C); });
   }
 };

@@ -294,6 +294,7 @@ struct orthogonal : detail::scheme_base<orthogonal> {
   plan make_plan(const detail::context& ctx) const {
     ctx.check.representable("gain", gain);
     ctx.require_rank(2, SIZE_MAX, "at least 2-D");
+    ctx.require_dense_work(ctx.shape.rows(), ctx.shape.cols());
     plan p{name, ctx.shape, distribution::orthogonal};
     p.gain = p.value = gain;
     return p;
@@ -302,7 +303,9 @@ struct orthogonal : detail::scheme_base<orthogonal> {
   void write(const plan& p, X& w, const detail::context& ctx, const engine& eng) const {
     const auto& g = ctx.geom;
     if (detail::orthogonal_in_target(w, g, eng, p.value)) return;
-    detail::write_block(w, g, detail::orthogonal_matrix<typename X::Scalar>(eng, g.view_rows, g.view_cols, p.value));
+    detail::write_block(w, g, ctx.whole_matrix([&] {
+      return detail::orthogonal_matrix<typename X::Scalar>(eng, g.view_rows, g.view_cols, p.value);
+    }));
   }
 };
 
@@ -325,6 +328,7 @@ struct delta_orthogonal : detail::scheme_base<delta_orthogonal> {
     ctx.require_rank(3, 5, "3-, 4- or 5-D");
     const auto [out, in] = ctx.shape.channel_dims();
     if (in > out) ctx.check.fail("in channels", detail::cat("<= out channels ", detail::number(out)), detail::number(in));
+    ctx.require_dense_work(out, in);
     plan p{name, ctx.shape, distribution::delta_orthogonal};
     p.gain = p.value = gain;
     return p;
@@ -336,7 +340,8 @@ struct delta_orthogonal : detail::scheme_base<delta_orthogonal> {
     // The centre matrix in the layout's own order: (out, in) for PyTorch, (in, out) for JAX.
     const bool torch_order = s.order == layout::out_in;
     using T = typename X::Scalar;
-    const auto q = detail::orthogonal_matrix<T>(eng, torch_order ? out : in, torch_order ? in : out, p.value);
+    const index q_rows = torch_order ? out : in, q_cols = torch_order ? in : out;  // no structured bindings in lambdas (C++17)
+    const auto q = ctx.whole_matrix([&] { return detail::orthogonal_matrix<T>(eng, q_rows, q_cols, p.value); });
     const index centre = detail::centre_tap(s, [](index k) { return (k - 1) / 2; });
     detail::fill_by_position(w, ctx.geom, [&](index R, index C) {
       const auto at = detail::conv_coord_of(s, R, C);

@@ -49,9 +49,11 @@ struct sparse : detail::scheme_base<sparse> {
   void write(const plan& p, X& w, const detail::context& ctx, const engine& eng) const {
     using T = typename X::Scalar;
     const auto& g = ctx.geom;
+    // The ranking keys of a whole column, allocated before anything is written.
+    using keys_t = std::vector<std::pair<std::uint64_t, index>>;
+    keys_t keys = p.zeros_per_column == 0 ? keys_t{} : ctx.whole_matrix([&] { return keys_t(static_cast<std::size_t>(g.view_rows)); });
     detail::fill_with(w, g, eng, detail::domain::values, detail::normal_kernel<T>(p));
     if (p.zeros_per_column == 0) return;
-    std::vector<std::pair<std::uint64_t, index>> keys(static_cast<std::size_t>(g.view_rows));
     for (index c = 0; c < g.cols; ++c) {
       const index C = g.col0 + c;
       for (index R = 0; R < g.view_rows; ++R) {

@@ -1,9 +1,11 @@
 // nninit::detail: accepting any writable Eigen dense expression, and placing it in its weight.
 #pragma once
 
+#include <algorithm>
 #include <Eigen/Core>
 #include <cstdint>
 #include <limits>
+#include <new>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -102,6 +104,30 @@ struct context {
     const index out = shape.channel_dims().first;
     if (out % groups != 0) check.fail("groups", cat("a divisor of the ", number(out), " output channels"), number(groups));
     return out / groups;
+  }
+
+  /// For schemes whose every value depends on a whole (rows x cols) matrix they factorise
+  /// (orthogonal, delta_orthogonal, low_rank): requires the factorisation, ~rows cols min(rows,
+  /// cols) flops, to be at most 1e14 (under an hour on one core), so that a huge shape given
+  /// for a small block is refused at once instead of running for days or failing to allocate.
+  void require_dense_work(index rows, index cols) const {
+    const double work = static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(std::min(rows, cols));
+    if (work > 1e14)
+      check.fail("shape", cat("small enough to factorise its whole ", number(rows), "x", number(cols),
+                              " matrix, which every value depends on (rows x cols x min(rows, cols) <= 1e14)"),
+                 shape.text());
+  }
+
+  /// Runs `compute`, which builds the whole weight's matrix before anything is written, and turns
+  /// a failure to allocate it into an init_error (the target untouched).
+  template <class Compute>
+  auto whole_matrix(Compute&& compute) const {
+    try {
+      return compute();
+    } catch (const std::bad_alloc&) {
+      check.fail("shape", "small enough for its whole matrix, which every value depends on, to fit in memory",
+                 shape.text());
+    }
   }
 
   /// The weight's fans; requires >= 2 dimensions, groups dividing the grouped dimension, and

@@ -115,13 +115,14 @@ void top_indices(const V& v, index c, std::vector<index>& order, std::vector<ind
 }
 
 /// Writes rows of 0/1: target row r (view row g.row0 + r) has ones at the view columns listed in
-/// `sets[g.row0 + r]` (ascending) that fall inside the target's columns.
+/// `sets[g.row0 + r - first_row]` (ascending) that fall inside the target's columns; `sets` holds
+/// the rows from view row `first_row` on.
 template <class X>
-void write_wiring(X& w, const geometry& g, const std::vector<std::vector<index>>& sets) {
+void write_wiring(X& w, const geometry& g, const std::vector<std::vector<index>>& sets, index first_row = 0) {
   using T = typename X::Scalar;
   w.setZero();
   for (index r = 0; r < g.rows; ++r)
-    for (index col : sets[static_cast<std::size_t>(g.row0 + r)])
+    for (index col : sets[static_cast<std::size_t>(g.row0 + r - first_row)])
       if (col >= g.col0 && col < g.col0 + g.cols) w.coeffRef(r, col - g.col0) = T(1);
 }
 

@@ -16,7 +16,8 @@ inline double fixup_scale(const checker& check, index branches, index layers_per
   if (layers_per_branch < 2)
     check.fail("layers_per_branch", ">= 2 (m, weight layers per branch; L^(-1/(2m-2)) needs m >= 2)",
                number(layers_per_branch));
-  return std::pow(static_cast<double>(branches), -1.0 / static_cast<double>(2 * layers_per_branch - 2));
+  // 2(m - 1) in double: m may be any index (2m - 2 overflows for m near 2^63); exact for m < 2^52.
+  return std::pow(static_cast<double>(branches), -1.0 / (2.0 * (static_cast<double>(layers_per_branch) - 1.0)));
 }
 }  // namespace detail
 

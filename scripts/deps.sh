@@ -4,11 +4,12 @@
 #   test: also the optional test dependencies (PyTorch for parity tests, Random123 for the Philox
 #   cross-check, clang for the cross-build test, Chromium to check that the HTML report renders,
 #   Open MPI for the sharded-init example, pkg-config for the Makefile consumer of nninit.pc,
-#   Doxygen to build and check the documentation, libFuzzer for the fuzz targets);
+#   Doxygen to build and check the documentation, libFuzzer for the fuzz targets, clang-tidy and
+#   cppcheck for the headers' lint tests);
 #   docs: what the documentation needs (the core tools and Doxygen).
 set -euo pipefail
 core=(cmake g++ make libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev zlib1g-dev dataset-fashion-mnist)
-test_extra=(clang python3 python3-numpy python3-torch libtorch-dev librandom123-dev chromium libopenmpi-dev openmpi-bin pkg-config doxygen libclang-rt-14-dev)
+test_extra=(clang python3 python3-numpy python3-torch libtorch-dev librandom123-dev chromium libopenmpi-dev openmpi-bin pkg-config doxygen libclang-rt-14-dev clang-tidy cppcheck)
 case "${1:-core}" in
   core) wanted=("${core[@]}") ;;
   test) wanted=("${core[@]}" "${test_extra[@]}") ;;

@@ -185,7 +185,8 @@ TEST_CASE("zero_hadamard: the conv form is Algorithm 1 at the centre tap and zer
 }
 
 TEST_CASE("zero_hadamard and idinit: a transposed call is a different matrix, equal to the in_out layout") {
-  for (auto [out, in] : {std::pair<idx, idx>{5, 3}, {3, 5}, {8, 2}}) {
+  for (const auto& dims : {std::pair<idx, idx>{5, 3}, {3, 5}, {8, 2}}) {
+    const idx out = dims.first, in = dims.second;  // not a structured binding: CAPTURE's lambda takes it (clang 14)
     CAPTURE(out);
     matrix keras(in, out);  // Keras/JAX (in, out) storage of an (out, in) layer
     nninit::zero_hadamard(keras.transpose());

@@ -7,6 +7,7 @@
 #include <nninit/normal.hpp>
 
 #include <Eigen/SVD>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -286,11 +287,33 @@ TEST_CASE("arch_aware: in-degrees, edge degrees and path lengths of a chain, a d
   CHECK(nninit::dag_in_degrees(4, {{0, 3}, {3, 1}, {1, 2}, {0, 2}}) == lengths{0, 1, 2, 1});
   CHECK(nninit::dag_path_lengths(4, {{0, 3}, {0, 1}, {1, 2}}) == lengths{1});
   CHECK(nninit::dag_path_lengths(1, {}) == lengths{0});
+  CHECK(nninit::dag_path_lengths(4, {{0, 3}, {3, 1}, {1, 2}, {0, 1}}) == lengths{1});  // a path ends at the output
 
   // The degree feeds the scheme: the edge out of a node summing 2 inputs, width 512.
   nninit::scheme::arch_aware a;
   a.degree = nninit::dag_edge_degrees(4, skips).back();
   CHECK(std::fabs(a.describe({512, 512}).std - 0.0441942) < 5e-8);
+}
+
+TEST_CASE("arch_aware: path lengths of a deep chain, and a DAG with too many paths to list is refused before the walk") {
+  // 200000 nodes in a chain: one path, walked without recursion.
+  edges chain;
+  for (idx v = 1; v < 200000; ++v) chain.emplace_back(v - 1, v);
+  CHECK(nninit::dag_path_lengths(200000, chain) == lengths{199999});
+  // n residual blocks (a weight layer and a skip into each node) have 2^n paths: 24 blocks are
+  // listed, 25 are refused, and so are 1000 (2^1000 paths, counted in double).
+  auto residual = [](idx blocks) {
+    edges e;
+    for (idx v = 1; v <= blocks; ++v) e.emplace_back(v - 1, v), e.emplace_back(v - 1, v);
+    return e;
+  };
+  const lengths all = nninit::dag_path_lengths(25, residual(24));
+  CHECK(all.size() == std::size_t{1} << 24);
+  CHECK(std::all_of(all.begin(), all.end(), [](idx l) { return l == 24; }));
+  CHECK_THROWS_WITH_AS(nninit::dag_path_lengths(26, residual(25)),
+                       "nninit::arch_aware: edges must be a DAG with at most 16777216 input-output paths (each is listed), got 33554432 paths",
+                       nninit::init_error);
+  CHECK_THROWS_AS(nninit::dag_path_lengths(1001, residual(1000)), nninit::init_error);
 }
 
 TEST_CASE("arch_aware: the learning-rate rule sqrt(sum_base L^3 / sum_target L^3), times k_base/k for CNNs") {

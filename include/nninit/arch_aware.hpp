@@ -34,6 +34,7 @@ inline std::string list_text(const std::vector<index>& v) {
 struct checked_dag {
   std::vector<std::vector<std::size_t>> out;  ///< indices (into the edge list) of each node's output edges
   std::vector<index> in_degree;               ///< inputs summed by each node (0 for the input node)
+  std::vector<index> order;                   ///< the nodes in a topological order, from the input
 
   checked_dag(index nodes, const std::vector<dag_edge>& edges) {
     const checker check("arch_aware", "");
@@ -58,15 +59,14 @@ struct checked_dag {
     // or after a cycle, and every such node has an input from another one.
     std::vector<index> waiting = in_degree;
     std::vector<index> ready{0};
-    std::size_t done = 0;
     while (!ready.empty()) {
       const index v = ready.back();
       ready.pop_back();
-      ++done;
+      order.push_back(v);
       for (std::size_t i : out[static_cast<std::size_t>(v)])
         if (--waiting[static_cast<std::size_t>(edges[i].second)] == 0) ready.push_back(edges[i].second);
     }
-    if (done == n) return;
+    if (order.size() == n) return;
     // Walk back from the first blocked node along blocked inputs until a node repeats.
     index v = 0;
     while (waiting[static_cast<std::size_t>(v)] == 0) ++v;
@@ -85,14 +85,45 @@ struct checked_dag {
   }
 };
 
-inline void collect_path_lengths(const std::vector<dag_edge>& edges, const checked_dag& g, const std::vector<index>& layers,
-                                 index node, index length, index output, std::vector<index>& lengths) {
-  if (node == output) {
-    lengths.push_back(length);
-    return;
+/// The input-output paths dag_path_lengths lists at most: their number grows exponentially with
+/// depth (a chain of n residual blocks has 2^n), so a DAG with more is refused before the walk.
+inline constexpr double max_listed_paths = 1 << 24;
+
+inline std::vector<index> collect_path_lengths(const std::vector<dag_edge>& edges, const checked_dag& g,
+                                               const std::vector<index>& layers, index output) {
+  // Paths from each node to the output, counted backwards along the topological order (in double:
+  // the count only has to be compared with the limit, and it may overflow any integer).
+  std::vector<double> paths(g.out.size(), 0.0);
+  paths[static_cast<std::size_t>(output)] = 1;
+  for (auto v = g.order.rbegin(); v != g.order.rend(); ++v)
+    if (*v != output)  // a path ends there, as the walk below does
+      for (std::size_t i : g.out[static_cast<std::size_t>(*v)])
+        paths[static_cast<std::size_t>(*v)] += paths[static_cast<std::size_t>(edges[i].second)];
+  if (paths[0] > max_listed_paths)
+    checker("arch_aware", "").fail("edges", cat("a DAG with at most ", number(max_listed_paths), " input-output paths (each is listed)"),
+                                   cat(number(paths[0]), " paths"));
+  // Depth-first from the input, each node's output edges in the order given; an explicit stack, so
+  // that a deep DAG cannot overflow the call stack.
+  struct frame {
+    index node, length;
+    std::size_t next;  // the position in out[node] of the next edge to follow
+  };
+  std::vector<index> lengths;
+  lengths.reserve(static_cast<std::size_t>(paths[0]));
+  std::vector<frame> stack{{0, 0, 0}};
+  while (!stack.empty()) {
+    frame& f = stack.back();
+    const auto& out = g.out[static_cast<std::size_t>(f.node)];
+    if (f.node == output || f.next == out.size()) {
+      if (f.node == output) lengths.push_back(f.length);
+      stack.pop_back();
+      continue;
+    }
+    const std::size_t i = out[f.next++];
+    const index length = f.length + (layers.empty() ? 1 : layers[i]);
+    stack.push_back({edges[i].second, length, 0});  // invalidates f, no longer used
   }
-  for (std::size_t i : g.out[static_cast<std::size_t>(node)])
-    collect_path_lengths(edges, g, layers, edges[i].second, length + (layers.empty() ? 1 : layers[i]), output, lengths);
+  return lengths;
 }
 
 }  // namespace detail
@@ -134,9 +165,7 @@ inline std::vector<index> dag_path_lengths(index nodes, const std::vector<dag_ed
                detail::cat(detail::number(static_cast<index>(layers.size())), " counts"));
   for (index l : layers)
     if (l < 0) check.fail("layers", ">= 0 on every edge (1: a weight layer, 0: a skip connection)", detail::number(l));
-  std::vector<index> lengths;
-  detail::collect_path_lengths(edges, g, layers, 0, 0, nodes - 1, lengths);
-  return lengths;
+  return detail::collect_path_lengths(edges, g, layers, nodes - 1);
 }
 
 /// The learning-rate factor that transfers a tuned learning rate from a base architecture to a

@@ -175,7 +175,7 @@ struct devfly : detail::scheme_base<devfly> {
       bool constant = true;
       for (index i = 0; i < d; ++i) sum += x(n, i), constant = constant && x(n, i) == x(n, 0);
       if (center) mean[n] = sum / static_cast<double>(d);
-      usable[static_cast<std::size_t>(n)] = !constant;
+      usable[static_cast<std::size_t>(n)] = constant ? 0 : 1;
     }
     const auto constant_samples = static_cast<index>(std::count(usable.begin(), usable.end(), 0));
     if (n_samples - constant_samples < units && !random_rest)

@@ -52,7 +52,9 @@ constexpr engine tensor_engine(std::uint64_t seed, std::string_view name) noexce
 class tensor_target {
  public:
   template <class Target, std::enable_if_t<!std::is_same_v<detail::target_type<Target>, tensor_target>, int> = 0>
-  tensor_target(Target&& w) {  // NOLINT(google-explicit-constructor): {name, shape, scheme, w} reads best
+  // Implicit, so that {name, shape, scheme, w} reads best:
+  // cppcheck-suppress noExplicitConstructor
+  tensor_target(Target&& w) {  // NOLINT(google-explicit-constructor)
     using X = detail::target_type<Target>;
     auto& x = detail::writable(std::forward<Target>(w));
     static_assert((Eigen::internal::traits<X>::Flags & Eigen::DirectAccessBit) != 0,

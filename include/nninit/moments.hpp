@@ -249,8 +249,10 @@ activation_moments gaussian_moments(const checker& check, F f, DF df, double sig
     const double reach = 12 * sigma;
     std::vector<double> points{-reach, 0.0, reach};
     // Every feature at x, 2x, 4x, ...: a bump's tails are resolved however wide sigma is.
-    for (double x : features)
-      for (double p = std::fabs(x); p > 0 && p < reach; p *= 2) points.insert(points.end(), {p, -p});
+    for (double x : features) {
+      double p = std::fabs(x);
+      while (p > 0 && p < reach) points.insert(points.end(), {p, -p}), p *= 2;  // doubling is exact
+    }
     std::sort(points.begin(), points.end());
     auto g = [&](double z) {
       const double w = normal_pdf(z / sigma) / sigma, v = f(z), d = df(z);

@@ -127,6 +127,7 @@ inline variance_propagation propagation_of(const activation& f, double weight_sc
   const double top = std::min(1e3, std::max(2e-3, 1.01 * std::sqrt(weight_scale) * detail::sup_abs(f)));
   const std::vector<double> grid = detail::log_grid(1e-3, top, 20);
   std::vector<double> h_grid;
+  h_grid.reserve(grid.size());
   for (double s : grid) h_grid.push_back(h(s));
   bool found = false;
   activation_moments chosen;

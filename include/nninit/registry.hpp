@@ -207,7 +207,8 @@ inline any_scheme for_layer(const scheme::constnet& s, layer_role role, const re
 inline std::vector<scheme_info> list_schemes() {
   std::vector<scheme_info> out;
   detail::for_each_scheme([&](auto s) {
-    scheme_info info{decltype(s)::name, decltype(s)::reference, decltype(s)::is_random, {}};
+    using S = decltype(s);
+    scheme_info info{S::name, S::reference, S::is_random, {}};
     s.visit_options([&](std::string_view n, const auto& v, std::string_view doc) {
       info.options.push_back(detail::describe_option(n, v, doc));
     });

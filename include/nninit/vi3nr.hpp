@@ -49,6 +49,7 @@ inline vi3nr_backward_solution vi3nr_solve_backward(const activation& f, double 
   }
   const std::vector<double> grid = detail::log_grid(lo, hi, 20);
   std::vector<double> c;
+  c.reserve(grid.size());
   for (double s : grid) c.push_back(cond(s) - 1);
   for (std::size_t i = 0; i + 1 < grid.size(); ++i) {
     if (c[i] == 0 || (c[i] < 0) != (c[i + 1] < 0)) {

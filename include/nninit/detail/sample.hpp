@@ -44,7 +44,8 @@ template <class T>
 constexpr int per_block = sizeof(T) == 4 ? 4 : 2;
 
 inline std::uint64_t word64(const words& w, int j) {
-  return static_cast<std::uint64_t>(w[2 * j]) | (static_cast<std::uint64_t>(w[2 * j + 1]) << 32);
+  const auto i = static_cast<std::size_t>(j) * 2;
+  return static_cast<std::uint64_t>(w[i]) | (static_cast<std::uint64_t>(w[i + 1]) << 32);
 }
 
 /// The B-bit integer (B = digits of T) behind each uniform of a block: bits are taken from the top.
@@ -259,7 +260,7 @@ void generate(const engine& eng, domain d, const Kernel& kernel, index first, in
     }
   }
 #endif
-  while (count > 0) one_block();
+  while (count > 0) one_block();  // NOLINT(bugprone-infinite-loop): one_block decreases count
 }
 
 /// out[0, n) = in[0, n) rounded to the 16-bit type T (to nearest even): with F16C for

@@ -92,7 +92,7 @@ struct block_words {
 /// The key schedule and fixed counter words of one (engine, domain): computed once per call,
 /// the round keys already broadcast to every lane.
 struct philox_setup {
-  __m256i keys[10][2];
+  __m256i keys[10][2] = {};
   std::uint32_t domain_bits, stream_lo, stream_hi;
   NNINIT_DETAIL_AVX2_INLINE philox_setup(const engine& eng, domain d)
       : domain_bits(static_cast<std::uint32_t>(d) << 24),
@@ -148,9 +148,10 @@ NNINIT_DETAIL_AVX2_INLINE void philox_rounds(const philox_setup& s, lanes (&x)[N
 template <int N>
 NNINIT_DETAIL_AVX2_INLINE void philox(const philox_setup& s, std::uint64_t b, lanes (&x)[N]) {
 #pragma GCC unroll 4
-  for (int g = 0; g < N; ++g)
-    x[g] = counters(s, _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(b + 4 * static_cast<unsigned>(g))),
-                                        _mm256_setr_epi64x(0, 2, 1, 3)));
+  for (int g = 0; g < N; ++g) {
+    const std::uint64_t first = b + 4 * static_cast<std::uint64_t>(g);
+    x[g] = counters(s, _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(first)), _mm256_setr_epi64x(0, 2, 1, 3)));
+  }
   philox_rounds(s, x);
 }
 
@@ -482,7 +483,7 @@ NNINIT_DETAIL_AVX2_FN void truncated_normal_accept_blocks(const engine& eng, dom
         __m256i at[4];
 #pragma GCC unroll 4
         for (int k = 0; k < 4; ++k) {
-          at[k] = _mm256_cvtepu16_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(offset + i + 4 * k)));
+          at[k] = _mm256_cvtepu16_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(offset + i + std::ptrdiff_t{4} * k)));
           x[k] = counters(redraw_setup, _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(chunk_block)),
                                                         _mm256_srli_epi64(at[k], 2)));
         }
@@ -494,7 +495,7 @@ NNINIT_DETAIL_AVX2_FN void truncated_normal_accept_blocks(const engine& eng, dom
           w = _mm256_blendv_epi8(w, x[k].c1, _mm256_cmpeq_epi64(word, _mm256_set1_epi64x(1)));
           w = _mm256_blendv_epi8(w, x[k].c2, _mm256_cmpeq_epi64(word, _mm256_set1_epi64x(2)));
           w = _mm256_blendv_epi8(w, x[k].c3, _mm256_cmpeq_epi64(word, _mm256_set1_epi64x(3)));
-          _mm_store_si128(reinterpret_cast<__m128i*>(words + i + 4 * k),
+          _mm_store_si128(reinterpret_cast<__m128i*>(words + i + std::ptrdiff_t{4} * k),
                           _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(w, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6))));
         }
       }

@@ -62,6 +62,7 @@ double softmax_cross_entropy(const matrix<T>& logits, const int* labels, matrix<
     const double top = static_cast<double>(logits.col(c).maxCoeff(&best));
     double z = 0;
     for (Eigen::Index r = 0; r < logits.rows(); ++r) z += std::exp(static_cast<double>(logits(r, c)) - top);
+    // cppcheck-suppress invalidFunctionArg ; z >= 1: the top logit's own term is exp(0)
     loss += std::log(z) + top - static_cast<double>(logits(labels[c], c));
     if (correct && best == labels[c]) ++*correct;
     if (grad) {
@@ -133,6 +134,7 @@ train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::V
   train_result result;
   auto params = net.parameters();
   std::vector<matrix<T>> velocity;
+  velocity.reserve(params.size());
   for (const auto& p : params) velocity.push_back(matrix<T>::Zero(p.value->rows(), p.value->cols()));
 
   const index n = opt.max_samples > 0 ? std::min<index>(opt.max_samples, train_x.cols()) : train_x.cols();

@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, then builds and runs it twice, with both
 # compilers and warnings as errors in each:
-#  1. g++, Release: every test, example, documentation snippet and compile check (including the
-#     lint tests, the headers under clang++ -std=c++17, and the fuzz targets built with clang);
-#  2. clang++, AddressSanitizer + UndefinedBehaviorSanitizer: the unit tests, the harness's data
-#     loaders and the tool tests, which run the harness's models through `nninit compare` (the
-#     examples, compile checks, the variance schemes' numerical unit tests and the harness models'
-#     own tests stay in the Release build, to keep CI within 30 minutes on 2 cores).
+#  1. g++, Release: every test, example and documentation snippet, and the checks that build
+#     things themselves (headers alone, compile-fail, cross-build golden streams, ThreadSanitizer,
+#     the fuzz targets, clang-tidy and cppcheck, the package consumers, PyTorch parity);
+#  2. clang++, AddressSanitizer + UndefinedBehaviorSanitizer: every test, example and snippet
+#     again, without those self-building checks (they run clang++ themselves in step 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh test

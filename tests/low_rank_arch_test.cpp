@@ -347,7 +347,10 @@ TEST_CASE("arch_aware: cycles, nodes without inputs, edges outside the graph and
       {0, {}, {}, "nninit::arch_aware: nodes must be >= 1, got 0"},
       {3, {{0, 1}, {1, 2}}, {1}, "nninit::arch_aware: layers must be empty or one count per edge (2), got 1 counts"},
       {3, {{0, 1}, {1, 2}}, {1, -1},
-       "nninit::arch_aware: layers must be >= 0 on every edge (1: a weight layer, 0: a skip connection), got -1"},
+       "nninit::arch_aware: layers must be in [0, 1073741824] on every edge (1: a weight layer, 0: a skip connection), got -1"},
+      // Two edges of 2^62 layers would overflow the path's sum.
+      {3, {{0, 1}, {1, 2}}, {idx{1} << 62, idx{1} << 62},
+       "nninit::arch_aware: layers must be in [0, 1073741824] on every edge (1: a weight layer, 0: a skip connection), got 4611686018427387904"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.message);

@@ -354,9 +354,10 @@ TEST_CASE("kumar: g'(0) and g(0) of each activation, and where the true map sett
 TEST_CASE("maxout: M_K by quadrature, the code's constants, and its examples") {
   const std::vector<std::pair<idx, double>> table = {{2, 1},           {3, 1.275664448}, {4, 1.551328895}, {5, 1.800020436},
                                                      {6, 2.021739069}, {8, 2.399534975}, {10, 2.712103790}, {20, 3.763159715}};
-  for (const auto& [k, m] : table) {
+  for (const auto& row : table) {
+    const idx k = row.first;  // not a structured binding: CAPTURE's lambda takes it (clang 14)
     CAPTURE(k);
-    check_digits(nninit::maxout_second_moment(k), m, 9);
+    check_digits(nninit::maxout_second_moment(k), row.second, 9);
   }
   check_digits(nninit::maxout_second_moment(3), 1 + std::sqrt(3.0) / (2 * M_PI), 13);
   check_digits(nninit::maxout_second_moment(4), 1 + std::sqrt(3.0) / M_PI, 13);

@@ -152,10 +152,11 @@ inline std::vector<index> dag_edge_degrees(index nodes, const std::vector<dag_ed
 /// layers on it (the official dag_utils.py `dag_depths`). `layers[i]` is the number of weight
 /// layers on edge i (1 for a linear or conv edge, 0 for a skip connection); empty means 1 for
 /// every edge. One entry per path, in depth-first order following each node's edges in the order
-/// given; their number grows exponentially with depth in densely connected DAGs. Layers outside
-/// the DAG are not counted: the official MLP/CNN code adds 3 to every L_p for its stem and readout
-/// (and its base depth is [3]), its NAS-Bench-201 code 1. Same checks as dag_in_degrees, and
-/// `layers` must be empty or hold one count >= 0 per edge.
+/// given; their number grows exponentially with depth in densely connected DAGs, and a DAG with
+/// more than 2^24 of them is refused before any is listed. Layers outside the DAG are not counted:
+/// the official MLP/CNN code adds 3 to every L_p for its stem and readout (and its base depth is
+/// [3]), its NAS-Bench-201 code 1. Same checks as dag_in_degrees, and `layers` must be empty or
+/// hold one count in [0, 2^30] per edge (so that no path's sum overflows).
 inline std::vector<index> dag_path_lengths(index nodes, const std::vector<dag_edge>& edges,
                                            const std::vector<index>& layers = {}) {
   const detail::checked_dag g(nodes, edges);
@@ -164,7 +165,8 @@ inline std::vector<index> dag_path_lengths(index nodes, const std::vector<dag_ed
     check.fail("layers", detail::cat("empty or one count per edge (", detail::number(static_cast<index>(edges.size())), ")"),
                detail::cat(detail::number(static_cast<index>(layers.size())), " counts"));
   for (index l : layers)
-    if (l < 0) check.fail("layers", ">= 0 on every edge (1: a weight layer, 0: a skip connection)", detail::number(l));
+    if (l < 0 || l > index{1} << 30)
+      check.fail("layers", "in [0, 1073741824] on every edge (1: a weight layer, 0: a skip connection)", detail::number(l));
   return detail::collect_path_lengths(edges, g, layers, nodes - 1);
 }
 

@@ -632,12 +632,12 @@ TEST_CASE("cli: a failed fill leaves an existing output file untouched") {
   CHECK(dir.entries() == std::vector<std::string>{"w.npy"});
 }
 
-TEST_CASE("cli: an unwritable output path exits with 1 or 2 and leaves no temporary file") {
+TEST_CASE("cli: an unwritable output path exits with 2 before the fill and leaves no temporary file") {
   const scratch_dir dir;
-  SUBCASE("a missing directory is a system error: exit 1") {
+  SUBCASE("a missing directory is refused up front, as bad input: exit 2") {
     const result r = run({"fill", "uniform", "--shape", "4,4", "--out", dir / "missing/w.npy"});
-    CHECK(r.code == 1);
-    CHECK(r.err.rfind("nninit::fill: out must be", 0) == 0);
+    CHECK(r.code == 2);
+    CHECK(r.err == "nninit::fill: out must be a file in an existing directory, got '" + (dir / "missing/w.npy") + "'\n");
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
     CHECK(dir.entries().empty());
   }

@@ -26,6 +26,22 @@ std::vector<std::string> small(std::vector<std::string> extra = {}) {
   return args;
 }
 
+/// The text of every <th> (or <td>) of each row of the report's first table, the summary.
+std::vector<std::vector<std::string>> summary_cells(const std::string& html, const std::string& tag) {
+  std::vector<std::vector<std::string>> rows;
+  const std::size_t end = html.find("</table>");
+  for (std::size_t tr = html.find("<tr>"); tr < end; tr = html.find("<tr>", tr + 1)) {
+    std::vector<std::string> cells;
+    const std::size_t tr_end = html.find("</tr>", tr);
+    for (std::size_t at = html.find("<" + tag, tr); at < tr_end; at = html.find("<" + tag, at + 1)) {
+      const std::size_t text = html.find('>', at) + 1;
+      cells.push_back(html.substr(text, html.find("</" + tag + ">", text) - text));
+    }
+    if (!cells.empty()) rows.push_back(cells);
+  }
+  return rows;
+}
+
 }  // namespace
 
 TEST_CASE("compare: the table names every run, and the JSON holds every layer, the Jacobian and training") {
@@ -111,6 +127,12 @@ TEST_CASE("compare: the report and the JSON are byte-stable and do not depend on
   CHECK(ha.find("forward variance") != std::string::npos);
   CHECK(ha.find("training loss") != std::string::npos);
   CHECK(dir.entries() == std::vector<std::string>{"a.html", "b.html"});
+  // The summary: one non-empty heading per column, as many as every row has cells.
+  const auto heads = summary_cells(ha, "th"), rows = summary_cells(ha, "td");
+  REQUIRE(heads.size() == 1);
+  CHECK(rows.size() == 6);  // 2 activations x 3 schemes
+  for (const auto& h : heads[0]) CHECK_FALSE(h.empty());
+  for (const auto& row : rows) CHECK(row.size() == heads[0].size());
 }
 
 TEST_CASE("compare: a residual MLP of 100 blocks explodes under kaiming_normal and keeps its input's second moment under fixup") {

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <nninit/error.hpp>
 #include <set>
 #include <sstream>
@@ -549,7 +551,8 @@ TEST_CASE("report html: one self-contained, byte-stable HTML file") {
   CHECK(html.find(cat("<pre>", doc.command, "</pre>")) != std::string::npos);  // nothing to escape in it
   CHECK(html.find("<li>training used a synthetic task because Fashion-MNIST is not installed</li>") !=
         std::string::npos);
-  CHECK(html.find("<th>scheme</th><th class=\"num\">Var[h_50]</th>") != std::string::npos);
+  // The scheme column holds text longer than a short label: it may wrap, to two lines at most.
+  CHECK(html.find("<th style=\"min-width: 16ch\">scheme</th><th class=\"num\">Var[h_50]</th>") != std::string::npos);
   CHECK(html.find("<td class=\"num\">8.9e-16</td>") != std::string::npos);
   CHECK(html.find("<p>A flat line is what an initializer aims for") != std::string::npos);
 
@@ -610,4 +613,165 @@ TEST_CASE("report html: headless Chromium renders the sample report") {
   CHECK(read_file(shot).rfind("\x89PNG\r\n\x1a\n", 0) == 0);
   CHECK(size > 4 * blank_size);
   CHECK(size > blank_size + 50000);
+}
+
+namespace {
+
+/// A report shaped like `nninit compare`'s with the columns it is growing: twelve columns of
+/// names, numbers, marks and verdicts, thirteen rows, and a figure.
+document compare_summary_document() {
+  document doc = sample_document();
+  doc.title = "nninit compare: mlp, depth 50, width 256";
+  doc.summary.header = {"activation", "scheme",          "fwd var L/1", "grad var 1/L",     "E[z^2] L/x", "Jacobian E[s^2]",
+                        "s_max/s_min", "map slope",     "final train loss", "test acc", "mark",       "verdict"};
+  doc.summary.rows = {
+      {"relu", "xavier_normal", "3.53e-15", "2.09e-15", "3.53e-15", "1.46e-15", "singular", "decays", "0.412", "86%", "", "signal and gradient vanish"},
+      {"relu", "kaiming_normal", "1.99", "1.18", "3.97", "1.65", "singular", "neutral", "0.305", "85.6%", "", "stable"},
+      {"relu", "lecun_normal", "1.69e-15", "2.28e-15", "1.69e-15", "1.61e-15", "singular", "decays", "0.398", "86.1%", "", "signal and gradient vanish"},
+      {"relu", "orthogonal", "1.47e-15", "1.64e-15", "1.47e-15", "8.77e-16", "singular", "-", "0.401", "85.9%", "", "signal and gradient vanish"},
+      {"relu", "torch_default", "4.84e-39", "8.19e-39", "1.61e-39", "1.66e-39", "singular", "decays", "0.433", "85.7%", "", "signal and gradient vanish"},
+      {"relu", "kaiming_normal:nonlinearity=tanh", "1.95e+07", "1.15e+07", "5.4e+07", "2.24e+07", "singular", "grows", "nan", "10%", "diverged", "signal and gradient explode"},
+      {"tanh", "xavier_normal", "0.0093", "0.0139", "0.00929", "0.0114", "singular", "decays", "2.302", "10.1%", "stuck at chance", "signal and gradient vanish"},
+      {"tanh", "kaiming_normal", "0.301", "63.8", "0.602", "81.4", "singular", "0.553 stable", "0.512", "82.3%", "", "gradient explodes"},
+      {"tanh", "lecun_normal", "0.011", "0.0174", "0.011", "0.0165", "singular", "decays", "0.61", "80.2%", "", "signal and gradient vanish"},
+      {"tanh", "orthogonal", "0.0105", "0.0147", "0.0105", "0.0137", "1.31e+03", "-", "0.597", "80.8%", "", "signal and gradient vanish"},
+      {"tanh", "torch_default", "2.13e-24", "2.29e-24", "7.07e-25", "7.48e-25", "singular", "decays", "2.301", "9.8%", "stuck at chance", "signal and gradient vanish"},
+      {"tanh", "kaiming_normal:nonlinearity=tanh", "0.418", "7.01e+03", "1.16", "8.07e+03", "singular", "0.431 stable", "0.557", "81.9%", "", "gradient explodes"},
+      {"sine:30", "siren:omega0=30", "3.1e+04", "2.2e-09", "3.1e+04", "1.8e+02", "4.41e+12", "1.95e+07 unstable", "1.7e+03", "10%", "diverged", "signal explodes, gradient vanishes"},
+  };
+  return doc;
+}
+
+/// The cells of every row of the first table in `html`: <th> rows and <td> rows alike.
+std::vector<std::vector<std::string>> first_table_rows(const std::string& html, const char* cell_tag) {
+  std::vector<std::vector<std::string>> rows;
+  const std::size_t begin = html.find("<table>"), end = html.find("</table>");
+  REQUIRE(begin != std::string::npos);
+  REQUIRE(end != std::string::npos);
+  const std::string open = cat("<", cell_tag), close = cat("</", cell_tag, ">");
+  for (std::size_t tr = html.find("<tr>", begin); tr < end; tr = html.find("<tr>", tr + 1)) {
+    const std::size_t tr_end = html.find("</tr>", tr);
+    std::vector<std::string> cells;
+    for (std::size_t at = html.find(open, tr); at < tr_end; at = html.find(open, at + 1)) {
+      const std::size_t text = html.find('>', at) + 1;
+      cells.push_back(html.substr(text, html.find(close, text) - text));
+    }
+    if (!cells.empty()) rows.push_back(cells);
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("report html: the summary has one heading per column, for the compare summary and for a ragged table") {
+  const std::string html = nninit_cli::report::html(compare_summary_document());
+  const auto heads = first_table_rows(html, "th"), body = first_table_rows(html, "td");
+  REQUIRE(heads.size() == 1);
+  REQUIRE(body.size() == 13);
+  CHECK(heads[0].size() == 12);
+  for (const auto& h : heads[0]) CHECK_FALSE(h.empty());
+  for (const auto& row : body) CHECK(row.size() == heads[0].size());
+  // Numbers and short cells never wrap. Longer text may, to two lines, in a column at least as
+  // wide as its cells' longer half + 1: "signal explodes," / "gradient vanishes" (17 glyphs);
+  // "kaiming_normal:" / "nonlinearity=tanh", the break after ':' marked by <wbr>; "stuck at" / "chance".
+  CHECK(html.find("<td class=\"num\">3.53e-15</td>") != std::string::npos);
+  CHECK(html.find("<td>tanh</td>") != std::string::npos);
+  CHECK(html.find("<th>activation</th><th style=\"min-width: 18ch\">scheme</th>") != std::string::npos);
+  CHECK(html.find("<td class=\"wrap\">kaiming_normal:<wbr>nonlinearity=tanh</td>") != std::string::npos);
+  CHECK(html.find("<th style=\"min-width: 9ch\">mark</th>") != std::string::npos);
+  CHECK(html.find("<th style=\"min-width: 18ch\">verdict</th>") != std::string::npos);
+  CHECK(html.find("<td class=\"wrap\">signal explodes, gradient vanishes</td>") != std::string::npos);
+
+  // A row wider than the header (a caller's bug): every column still gets a <th>, so the table
+  // stays rectangular and the missing heading shows as an empty one, not as a shifted column.
+  document ragged;
+  ragged.summary = {{"scheme", "value"}, {{"a", "1", "extra"}, {"b", "2"}}};
+  const std::string r = nninit_cli::report::html(ragged);
+  const auto ragged_heads = first_table_rows(r, "th"), ragged_body = first_table_rows(r, "td");
+  REQUIRE(ragged_heads.size() == 1);
+  CHECK(ragged_heads[0] == std::vector<std::string>{"scheme", "value", ""});
+  for (const auto& row : ragged_body) CHECK(row.size() == 3);
+}
+
+TEST_CASE("report html: in Chromium at 1300 and 1600 px the summary fits the page, headed, rows at most two lines") {
+  if (!test::chromium_available()) {
+    std::puts("SKIPPED: chromium not installed");
+    return;
+  }
+  scratch_dir dir(true);
+  const std::string report = nninit_cli::report::html(compare_summary_document());
+  CHECK(report.find("<script") == std::string::npos);  // the report stays script-free: only the copy measures
+  // Measured after load, written as "key value" lines into a <pre> that --dump-dom serialises.
+  const std::string measure = R"js(<script>
+addEventListener('load', () => {
+  const lines = [];
+  const page = document.documentElement.clientWidth;
+  const table = document.querySelector('table');
+  const box = table.parentElement;
+  const rows = [...table.tBodies[0].rows];
+  lines.push('page ' + page);
+  lines.push('columns ' + Math.max(...rows.map(r => r.cells.length)));
+  lines.push('headings ' + [...table.tHead.rows[0].cells].filter(th => th.textContent.trim() !== '').length);
+  lines.push('table_right ' + table.getBoundingClientRect().right);
+  lines.push('table_scroll_width ' + table.scrollWidth);
+  lines.push('box_scroll_width ' + box.scrollWidth);
+  lines.push('box_client_width ' + box.clientWidth);
+  for (const svg of document.querySelectorAll('figure svg')) lines.push('figure_right ' + svg.getBoundingClientRect().right);
+  for (const r of rows) {
+    const cs = getComputedStyle(r.cells[0]);
+    const line = cs.lineHeight === 'normal' ? 1.2 * parseFloat(cs.fontSize) : parseFloat(cs.lineHeight);
+    const limit = 2 * line + parseFloat(cs.paddingTop) + parseFloat(cs.paddingBottom) + parseFloat(cs.borderBottomWidth);
+    lines.push('row ' + r.getBoundingClientRect().height + ' ' + limit + ' ' + line);
+  }
+  const out = document.createElement('pre');
+  out.id = 'nninit-layout';
+  out.textContent = lines.join('\n');
+  document.body.appendChild(out);
+});
+</script>
+)js";
+  std::string measured = report;
+  measured.insert(measured.rfind("</body>"), measure);
+  const fs::path page = dir.path() / "layout_report.html";
+  write(page, measured);
+
+  for (const int width : {1300, 1600}) {
+    CAPTURE(width);
+    const std::string dom = test::chromium_dump_dom(dir.path(), page, width, 1000, "layout-" + std::to_string(width));
+    REQUIRE_MESSAGE(!dom.empty(), "chromium failed: see its log in ", dir.path().string());
+    const std::size_t at = dom.find("<pre id=\"nninit-layout\">");
+    REQUIRE_MESSAGE(at != std::string::npos, "the measuring script did not run");
+    std::istringstream in(dom.substr(at + 24, dom.find("</pre>", at) - at - 24));
+    std::map<std::string, double> value;
+    std::vector<double> figure_right;
+    std::vector<std::array<double, 3>> rows;  // height, limit, line height
+    for (std::string key; in >> key;) {
+      if (key == "row") {
+        std::array<double, 3> r{};
+        in >> r[0] >> r[1] >> r[2];
+        rows.push_back(r);
+      } else if (key == "figure_right") {
+        figure_right.push_back(0);
+        in >> figure_right.back();
+      } else {
+        in >> value[key];
+      }
+    }
+    CHECK(value["page"] == width);
+    CHECK(value["columns"] == 12);
+    CHECK(value["headings"] == value["columns"]);  // every column headed, none empty
+    // Nothing past the page's right edge, and nothing hidden by the scrolling box's overflow.
+    CHECK(value["table_right"] <= value["page"]);
+    CHECK(value["table_scroll_width"] <= value["box_client_width"]);
+    CHECK(value["box_scroll_width"] <= value["box_client_width"]);
+    CHECK(figure_right.size() == 2);
+    for (const double right : figure_right) CHECK(right <= value["page"]);
+    // Two lines of text, the padding and the border: 1 px of margin for subpixel rounding.
+    REQUIRE(rows.size() == 13);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      CAPTURE(i);
+      CHECK(rows[i][2] > 10);  // a real line height was measured
+      CHECK(rows[i][0] <= rows[i][1] + 1);
+    }
+  }
 }

@@ -230,14 +230,9 @@ config resolve(const compare_options& o, int argc, char** argv) {
   c.threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   if (c.threads > 256) fail(command, "threads", "at most 256", std::to_string(c.threads));
   c.json = o.json, c.report = o.report;
-  // Checked now, not after minutes of runs: the file's directory must exist.
-  for (const auto& [argument, path] : {std::pair<std::string_view, const std::string*>{"json", &c.json}, {"report", &c.report}}) {
-    if (path->empty()) continue;
-    const std::filesystem::path parent = std::filesystem::path(*path).parent_path();
-    std::error_code ec;
-    if (std::filesystem::is_directory(*path, ec) || !std::filesystem::is_directory(parent.empty() ? "." : parent, ec))
-      fail(command, argument, "a file in an existing directory", in_quotes(*path));
-  }
+  // Checked now, not after minutes of runs (errors.hpp). With an output on stdout, the table goes
+  // to stderr, so that stdout carries that file's bytes alone.
+  if (check_outputs(command, {{"json", c.json}, {"report", c.report}})) std::cout.rdbuf(std::cerr.rdbuf());
 
   // Every scheme must plan every weight of every network it will fill, before anything runs:
   // a scheme that does not fit the architecture (dirac on a linear layer) is an error now.

@@ -2,6 +2,7 @@
 #include "errors.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <nninit/error.hpp>
 #include <string>
 #include <system_error>
@@ -31,6 +32,50 @@ std::string after_colon(const std::string& text) {
   return at == std::string::npos ? text : text.substr(at + 2);
 }
 
+/// errno's symbolic name, the stable word to search for or match (the reason text is localised
+/// and varies by libc); the errors that writing an output can meet, others by number.
+std::string errno_name(int code) {
+  switch (code) {
+    case ENOSPC: return "ENOSPC";
+    case EDQUOT: return "EDQUOT";
+    case EFBIG: return "EFBIG";
+    case EIO: return "EIO";
+    case EPIPE: return "EPIPE";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case EROFS: return "EROFS";
+    case ENOENT: return "ENOENT";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case ELOOP: return "ELOOP";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case ENXIO: return "ENXIO";
+    case ENODEV: return "ENODEV";
+    case EAGAIN: return "EAGAIN";
+    case EBUSY: return "EBUSY";
+    case EINVAL: return "EINVAL";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case EPROTOTYPE: return "EPROTOTYPE";
+    case EMFILE: return "EMFILE";
+    case ETXTBSY: return "ETXTBSY";
+    default: return "errno " + std::to_string(code);
+  }
+}
+
+/// errno values whose message() is "<reason> (<NAME>)".
+class named_errno final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "errno"; }
+  std::string message(int code) const override {
+    return std::generic_category().message(code) + " (" + errno_name(code) + ")";
+  }
+};
+
+const std::error_category& named_errno_category() {
+  static const named_errno category;
+  return category;
+}
+
 std::string command_names(const CLI::App& app) {
   std::string names;
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
@@ -46,8 +91,13 @@ void fail(std::string_view command, std::string_view argument, std::string_view 
 
 void fail_io(std::string_view command, std::string_view argument, std::string_view rule, std::string_view got,
              int code) {
-  // system_error appends ": <reason>" to what() itself.
-  throw std::system_error(code, std::generic_category(), message(command, argument, rule, got));
+  // system_error appends ": <reason>" to what() itself; the category's reason carries the name.
+  throw std::system_error(code, named_errno_category(), message(command, argument, rule, got));
+}
+
+void fail_output(std::string_view command, std::string_view argument, std::string_view rule, std::string_view got,
+                 int code) {
+  throw nninit::init_error(message(command, argument, rule, got) + ": " + named_errno_category().message(code));
 }
 
 std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }

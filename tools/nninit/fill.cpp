@@ -104,6 +104,10 @@ void run(const fill_options& o) {
     fail(command, "dtype", "float16, float32 or float64", in_quotes(o.dtype));
   const nninit::parallel par = parse_threads(o.threads);
   if (o.out_option->count() == 0) fail(command, "out", "given (--out FILE.npy)", "nothing");
+  if (o.out.empty()) fail(command, "out", "a file path or - (standard output)", "''");
+  // Checked before filling, which can take minutes. With the .npy on stdout, the line saying
+  // what was written goes to stderr: stdout carries the file's bytes alone.
+  const bool out_is_stdout = check_outputs(command, {{"out", o.out}});
   if (o.engine != "philox" && o.engine != "torch") fail(command, "engine", "philox or torch", in_quotes(o.engine));
   const bool torch = o.engine == "torch";
   const bool is_block = o.block_option->count() > 0;
@@ -141,9 +145,11 @@ void run(const fill_options& o) {
   else if (o.dtype == "float32") fill_and_write<float>(w, eng, b, par, file_shape, o.out);
   else fill_and_write<double>(w, eng, b, par, file_shape, o.out);
 
-  std::cout << "wrote " << o.out << ": " << o.dtype << ' ' << target << ", " << w.init.name() << ", seed " << seed;
-  if (torch) std::cout << ", engine torch\n";
-  else std::cout << ", stream " << stream << '\n';
+  std::ostream& said = out_is_stdout ? std::cerr : std::cout;
+  said << "wrote " << (o.out == "-" ? std::string("standard output") : o.out) << ": " << o.dtype << ' ' << target
+       << ", " << w.init.name() << ", seed " << seed;
+  if (torch) said << ", engine torch\n";
+  else said << ", stream " << stream << '\n';
 }
 
 }  // namespace
@@ -185,7 +191,11 @@ void setup_fill(CLI::App& app) {
                       "row per sample and one column per input")
           ->type_name("X.npy");
   options->out_option =
-      sub->add_option("--out", options->out, "the .npy file to write, atomically (required)")->type_name("FILE.npy");
+      sub->add_option("--out", options->out,
+                      "the .npy file to write (required): a file is replaced atomically, through symlinks (the "
+                      "link stays); a device, FIFO or socket is written in place; - is standard output (the "
+                      "'wrote' line then goes to stderr)")
+          ->type_name("FILE.npy");
   sub->callback([options] { run(*options); });
 }
 

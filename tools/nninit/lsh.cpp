@@ -357,6 +357,9 @@ std::string to_html(const config& c, const lsh_options& o, const data_set& d, co
 
 void run(const lsh_options& o, int argc, char** argv) {
   const config c = resolve(o, argc, argv);
+  // Checked before the runs. With an output on stdout the tables go to stderr, so that stdout
+  // carries that file's bytes alone.
+  std::ostream& said = check_outputs(command, {{"json", o.json}, {"report", o.report}}) ? std::cerr : std::cout;
   const data_set d = load(o);
   const index n = d.x.rows(), inputs = d.x.cols();
   if (n < 2 || inputs < 1)
@@ -386,17 +389,17 @@ void run(const lsh_options& o, int argc, char** argv) {
   for (index k : c.ks)
     for (const auto& m : c.methods) cells.push_back(run_cell(d.x, queries, truth, k, m, o));
 
-  std::cout << "nninit lsh: " << setup << "\n\nmAP (the DevFly code's prefix-overlap AP, mean ± std over seeds):\n"
-            << aligned(precision_table(c, cells, false)) << "\nAP@" << o.neighbours << " (textbook):\n"
-            << aligned(precision_table(c, cells, true)) << "\ntime:\n"
-            << aligned(time_table(c, cells));
+  said << "nninit lsh: " << setup << "\n\nmAP (the DevFly code's prefix-overlap AP, mean ± std over seeds):\n"
+       << aligned(precision_table(c, cells, false)) << "\nAP@" << o.neighbours << " (textbook):\n"
+       << aligned(precision_table(c, cells, true)) << "\ntime:\n"
+       << aligned(time_table(c, cells));
   if (!o.json.empty()) {
     const std::string text = to_json(c, o, d, connections, cells);
-    write_file_atomically(command, o.json, {{text.data(), text.size()}});
+    write_file_atomically(command, o.json, {{text.data(), text.size()}}, "json");
   }
   if (!o.report.empty()) {
     const std::string text = to_html(c, o, d, setup, cells);
-    write_file_atomically(command, o.report, {{text.data(), text.size()}});
+    write_file_atomically(command, o.report, {{text.data(), text.size()}}, "report");
   }
 }
 
@@ -420,8 +423,12 @@ void setup_lsh(CLI::App& app, int argc, char** argv) {
   sub->add_option("--seeds", o->seeds, "seeds of the random methods (flyhash, devfly3)")->capture_default_str();
   sub->add_option("--novelty-threshold", o->novelty_threshold, "devfly2 and devfly3: the gate's first theta, in data units")
       ->capture_default_str();
-  sub->add_option("--json", o->json, "write the results as JSON")->type_name("FILE");
-  sub->add_option("--report", o->report, "write an HTML report (mAP against k, development time)")->type_name("FILE.html");
+  sub->add_option("--json", o->json,
+                  "write the results as JSON (- : to stdout, and the tables to stderr; at most one output may be -)")
+      ->type_name("FILE");
+  sub->add_option("--report", o->report,
+                  "write an HTML report (mAP against k, development time); - as for --json")
+      ->type_name("FILE.html");
   sub->callback([o, argc, argv] { run(*o, argc, argv); });
 }
 

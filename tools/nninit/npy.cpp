@@ -2,7 +2,10 @@
 #include "npy.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <limits>
 #include <system_error>
 
@@ -42,6 +46,29 @@ std::string npy_preamble(std::string_view command, std::string_view descr, const
 
 namespace {
 
+namespace fs = std::filesystem;
+
+/// A descriptor, closed on every exit unless closed (and checked) first.
+class descriptor {
+ public:
+  explicit descriptor(int fd) : fd_(fd) {}
+  descriptor(const descriptor&) = delete;
+  descriptor& operator=(const descriptor&) = delete;
+  ~descriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int fd() const { return fd_; }
+  /// Closes the descriptor; returns 0 or the errno of close. Linux closes it even on EINTR.
+  int close() {
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    return rc == 0 || errno == EINTR ? 0 : errno;
+  }
+
+ private:
+  int fd_;
+};
+
 /// The temporary file until it is renamed: closed and removed on every early exit.
 class temporary_file {
  public:
@@ -49,31 +76,31 @@ class temporary_file {
   temporary_file(const temporary_file&) = delete;
   temporary_file& operator=(const temporary_file&) = delete;
   ~temporary_file() {
-    if (fd_ >= 0) ::close(fd_);
     if (!path_.empty()) ::unlink(path_.c_str());
   }
-  int fd() const { return fd_; }
+  int fd() const { return fd_.fd(); }
   const std::string& path() const { return path_; }
-  /// Closes the descriptor; returns 0 or the errno of close.
-  int close() {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc == 0 ? 0 : errno;
-  }
+  int close() { return fd_.close(); }
   /// Called once renamed: nothing left to remove.
   void keep() { path_.clear(); }
 
  private:
   std::string path_;
-  int fd_;
+  descriptor fd_;
 };
 
-/// Writes all of [data, data + size), retrying short writes and interruptions; 0 or an errno.
+/// Writes all of [data, data + size), retrying short writes and interruptions, and waiting when
+/// the descriptor is non-blocking (a shell may hand us such a pipe); 0 or an errno.
 int write_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {
     const ssize_t n = ::write(fd, data, size);
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        pollfd ready{fd, POLLOUT, 0};
+        if (::poll(&ready, 1, -1) < 0 && errno != EINTR) return errno;
+        continue;
+      }
       return errno;
     }
     data += n;
@@ -89,42 +116,214 @@ mode_t default_file_mode() {
   return static_cast<mode_t>(0666 & ~mask);
 }
 
-}  // namespace
+/// Symlinks followed by hand at most this many times, Linux's own limit: a longer chain is a loop.
+constexpr int max_symlinks = 40;
 
-void write_file_atomically(std::string_view command, const std::string& path, const std::vector<byte_span>& parts) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const std::string name = target.filename().string();
-  if (path.empty() || name.empty() || name == "." || name == "..")
-    fail(command, "out", "a file path", in_quotes(path));
-  std::error_code ec;
-  if (fs::is_directory(target, ec)) fail(command, "out", "a file path, not a directory", in_quotes(path));
+/// How an output is written.
+enum class output_kind {
+  standard_output,  // "-", or the very file descriptor 1 is: written through descriptor 1
+  file,             // a regular file, new or existing: replaced atomically
+  in_place,         // a character device, FIFO or socket: written, never created or replaced
+};
 
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string pattern = (dir / ("." + name + ".tmp-XXXXXX")).string();
+struct output_target {
+  output_kind kind;
+  std::string path;  // what is written: for a file, the last symlink's target
+  mode_t type = 0;   // for in_place: S_IFCHR, S_IFIFO or S_IFSOCK
+};
+
+/// 'path', with the file a symlink led to when that differs: what messages name.
+std::string shown(const std::string& path, const std::string& target) {
+  return target == path ? in_quotes(path) : in_quotes(path) + " (a symlink to " + in_quotes(target) + ")";
+}
+
+bool same_file(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
+
+/// Whether the final name can be a file's: not empty, ".", ".." or after a trailing "/".
+bool names_a_file(const std::string& path) {
+  const std::string name = fs::path(path).filename().string();
+  return !name.empty() && name != "." && name != "..";
+}
+
+/// `path` with its symlinks followed by hand to the last one's target, which may not exist (a
+/// relative link is relative to the link's own directory). By hand because realpath refuses a
+/// missing target, and the directories on the way need no rewriting.
+std::string follow_symlinks(std::string_view command, std::string_view argument, const std::string& path) {
+  std::string current = path;
+  for (int hops = 0; hops <= max_symlinks; ++hops) {
+    struct stat st {};
+    if (::lstat(current.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return current;
+    std::error_code ec;
+    const fs::path next = fs::read_symlink(current, ec);
+    if (ec) fail_output(command, argument, "a readable symlink", shown(path, current), ec.value());
+    current = next.is_absolute() ? next.string() : (fs::path(current).parent_path() / next).string();
+  }
+  fail(command, argument, "a path without a symlink loop", in_quotes(path));
+}
+
+/// What `path` names as an output, and how it is written; refuses what cannot be one.
+output_target resolve_output(std::string_view command, std::string_view argument, const std::string& path) {
+  if (path == "-") return {output_kind::standard_output, path};
+  if (!names_a_file(path)) fail(command, argument, "a file path or - (standard output)", in_quotes(path));
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    if (err == ELOOP) fail(command, argument, "a path without a symlink loop", in_quotes(path));
+    if (err != ENOENT) fail_output(command, argument, "a file path", in_quotes(path), err);
+    // Nothing there, or a dangling symlink: the file the link names is created, as `>` in a shell does.
+    const std::string target = follow_symlinks(command, argument, path);
+    if (!names_a_file(target)) fail(command, argument, "a file path", shown(path, target));
+    return {output_kind::file, target};
+  }
+  struct stat out {};
+  // /dev/stdout, or the file stdout was redirected to: one stream, so written through it.
+  if (::fstat(STDOUT_FILENO, &out) == 0 && same_file(st, out)) return {output_kind::standard_output, path};
+  if (S_ISDIR(st.st_mode)) fail(command, argument, "a file path, not a directory", in_quotes(path));
+  if (S_ISBLK(st.st_mode)) fail(command, argument, "a file, not a block device", in_quotes(path));
+  if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+    return {output_kind::in_place, path, static_cast<mode_t>(st.st_mode & S_IFMT)};
+  if (!S_ISREG(st.st_mode)) fail(command, argument, "a file, character device, FIFO or socket", in_quotes(path));
+  const std::string target = follow_symlinks(command, argument, path);
+  // /proc's links to descriptors name no path ("pipe:[12]", "/x (deleted)"): refused, not guessed.
+  struct stat t {};
+  if (::lstat(target.c_str(), &t) != 0 || !same_file(st, t))
+    fail(command, argument, "a path whose symlinks lead to a file", shown(path, target));
+  return {output_kind::file, target};
+}
+
+/// Opens a device or FIFO for writing (it exists and is no file: nothing to create or truncate),
+/// or connects to a socket; -1 and errno on failure.
+int open_in_place(const output_target& t) {
+  if (t.type == S_IFSOCK) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (t.path.size() >= sizeof(address.sun_path)) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    std::memcpy(address.sun_path, t.path.c_str(), t.path.size() + 1);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+      const int err = errno;
+      ::close(fd);
+      errno = err;
+      return -1;
+    }
+    return fd;
+  }
+  int fd = -1;
+  // A FIFO's open waits for a reader; a signal may interrupt the wait.
+  do fd = ::open(t.path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+/// Writes `parts` to a descriptor written in place, then fsyncs it where that means something;
+/// 0 or an errno.
+int write_in_place(int fd, const std::vector<byte_span>& parts) {
+  for (const byte_span& part : parts)
+    if (const int err = write_all(fd, part.data, part.size)) return err;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return errno;
+  if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) return 0;  // no storage behind them
+  // A character device or terminal may have none either, and says so with EINVAL or EROFS.
+  if (::fsync(fd) != 0 && errno != EINVAL && errno != EROFS) return errno;
+  return 0;
+}
+
+/// The atomic replacement of the regular file `target` (`path` after its symlinks).
+void replace_file(std::string_view command, std::string_view argument, const std::string& path,
+                  const std::string& target, const std::vector<byte_span>& parts) {
+  const fs::path file(target);
+  const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  // Appended, not "." + name: g++ 12 warns falsely (-Wrestrict) on operator+ with an rvalue.
+  std::string hidden = ".";
+  hidden.append(file.filename().string()).append(".tmp-XXXXXX");
+  std::string pattern = (dir / hidden).string();
   const int fd = ::mkstemp(pattern.data());
   if (fd < 0) {
     const int err = errno;
-    fail_io(command, "out", "in a writable directory", in_quotes(path), err);
+    fail_io(command, argument, "in a writable directory", shown(path, target), err);
   }
   temporary_file tmp(pattern, fd);
 
   const auto check = [&](int err) {
-    if (err != 0) fail_io(command, "out", "writable", in_quotes(path), err);
+    if (err != 0) fail_io(command, argument, "writable", shown(path, target), err);
   };
   for (const byte_span& part : parts) check(write_all(tmp.fd(), part.data, part.size));
   check(::fchmod(tmp.fd(), default_file_mode()) == 0 ? 0 : errno);
   check(::fsync(tmp.fd()) == 0 ? 0 : errno);
   check(tmp.close());
-  check(std::rename(tmp.path().c_str(), path.c_str()) == 0 ? 0 : errno);
+  check(std::rename(tmp.path().c_str(), target.c_str()) == 0 ? 0 : errno);
   tmp.keep();
 
   // Make the rename itself durable; the file is already complete, so a failure here is not reported.
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd >= 0) {
     ::fsync(dir_fd);
     ::close(dir_fd);
   }
+}
+
+}  // namespace
+
+bool check_outputs(std::string_view command,
+                   std::initializer_list<std::pair<std::string_view, std::string_view>> outputs) {
+  std::string_view on_stdout;  // the argument already writing to standard output
+  for (const auto& [argument, given] : outputs) {
+    if (given.empty()) continue;
+    const std::string path(given);
+    const output_target t = resolve_output(command, argument, path);
+    if (t.kind == output_kind::standard_output) {
+      // Two files on one stream could not be told apart.
+      if (!on_stdout.empty())
+        fail(command, argument, "a file when --" + std::string(on_stdout) + " is standard output", in_quotes(path));
+      on_stdout = argument;
+    } else if (t.kind == output_kind::in_place) {
+      if (::access(path.c_str(), W_OK) != 0) {
+        const int err = errno;
+        fail_output(command, argument, "writable", in_quotes(path), err);
+      }
+    } else {
+      const fs::path file(t.path);
+      const std::string dir = file.has_parent_path() ? file.parent_path().string() : std::string(".");
+      struct stat d {};
+      if (::stat(dir.c_str(), &d) != 0 || !S_ISDIR(d.st_mode))
+        fail(command, argument, "a file in an existing directory", shown(path, t.path));
+      if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+        const int err = errno;
+        fail_output(command, argument, "a file in a writable directory", shown(path, t.path), err);
+      }
+    }
+  }
+  return !on_stdout.empty();
+}
+
+void write_file_atomically(std::string_view command, const std::string& path, const std::vector<byte_span>& parts,
+                           std::string_view argument) {
+  // Resolved again: the path may have changed since check_outputs, minutes ago.
+  const output_target t = resolve_output(command, argument, path);
+  if (t.kind == output_kind::file) return replace_file(command, argument, path, t.path, parts);
+  if (t.kind == output_kind::standard_output) {
+    std::cout.flush();  // what the command printed first stays first
+    if (const int err = write_in_place(STDOUT_FILENO, parts))
+      fail_output(command, argument, "writable", path == "-" ? "standard output" : in_quotes(path), err);
+    return;
+  }
+  descriptor out(open_in_place(t));
+  if (out.fd() < 0) {
+    const int err = errno;
+    fail_output(command, argument, "writable", in_quotes(path), err);
+  }
+  struct stat st {};
+  // Replaced by a file since resolved: writing without O_TRUNC would leave its old tail.
+  if (::fstat(out.fd(), &st) != 0 || (st.st_mode & S_IFMT) != t.type)
+    fail(command, argument, "the device, FIFO or socket it was when checked", in_quotes(path));
+  int err = write_in_place(out.fd(), parts);
+  const int close_err = out.close();
+  if (err == 0) err = close_err;
+  if (err != 0) fail_output(command, argument, "writable", in_quotes(path), err);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -33,11 +33,21 @@ struct byte_span {
   std::size_t size;
 };
 
-/// Writes `parts` one after the other to `path`, atomically: into a new temporary file in the
-/// same directory, which is flushed to disk (fsync), closed and then renamed over `path`. On
-/// any error the temporary file is removed, `path` is left as it was, and std::system_error
-/// (or init_error, when `path` cannot name a file) is thrown in the tool's message form.
-void write_file_atomically(std::string_view command, const std::string& path, const std::vector<byte_span>& parts);
+/// Writes `parts` one after the other to the output `path` names (check_outputs, errors.hpp):
+/// - a regular file, new or existing: atomically, into a new temporary file in the file's
+///   directory, which is flushed to disk (fsync), closed and then renamed over the file. A
+///   symlink (chains and relative links too) is followed to the file it names, which is replaced
+///   beside itself, so the link stays a link; a dangling symlink's target is created. On any
+///   error the temporary file is removed, the file is left as it was, and std::system_error is
+///   thrown (exit code 1);
+/// - `-`, or standard output's own file: through descriptor 1;
+/// - a character device, FIFO or socket: in place (opened for writing, never created, truncated
+///   or replaced), every byte written, fsync'ed where that applies. A refusal (ENOSPC from
+///   /dev/full, no reader) throws init_error (exit code 2): it is what the user named.
+/// A path that cannot name an output (empty, a directory, a block device, a symlink loop) throws
+/// init_error. Messages are in the tool's form and name `argument` and the path.
+void write_file_atomically(std::string_view command, const std::string& path, const std::vector<byte_span>& parts,
+                           std::string_view argument = "out");
 
 /// Writes `count` values (C order, logical shape `shape`) as a .npy file at `path`, atomically.
 template <class T>

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "svg.hpp"
@@ -35,11 +36,12 @@ struct document {
 /// The whole report as one HTML5 file. All text is escaped.
 std::string html(const document& doc);
 
-/// Writes `content` to `path` atomically (a temporary file in the same directory, renamed over
-/// `path`), through the tool's one atomic writer (npy.hpp). On failure the temporary file is
-/// removed, `path` is left as it was, and std::system_error is thrown, its message beginning
-/// "nninit::compare: " and naming the path; a `path` that cannot name a file at all (empty, or
-/// a directory) throws nninit::init_error in the same form, as the tool does for bad input.
-void write_file_atomically(const std::string& path, const std::string& content);
+/// Writes `content` to `path` through the tool's one writer (npy.hpp: a file atomically, through
+/// its symlinks; `-` to stdout; a device, FIFO or socket in place). On failure a file's
+/// temporary file is removed, `path` is left as it was, and std::system_error is thrown, its
+/// message beginning "nninit::compare: <argument>" and naming the path; a `path` that cannot
+/// name an output (empty, a directory) or a device that refuses the bytes throws
+/// nninit::init_error in the same form, as the tool does for bad input.
+void write_file_atomically(const std::string& path, const std::string& content, std::string_view argument = "out");
 
 }  // namespace nninit_cli::report

@@ -12,6 +12,7 @@
 
 namespace h = nninit::harness;
 using mat = h::matrix<double>;
+using idx = nninit::index;
 
 namespace {
 
@@ -97,6 +98,36 @@ TEST_CASE("resmlp: gradients match finite differences, scalar parameters include
       INFO(rep.where);
       CHECK(rep.worst < 1e-6);
     }
+}
+
+TEST_CASE("mlp and resmlp: gradients match finite differences with batch, layer and RMS norm") {
+  for (const auto norm : {h::norm_kind::batch, h::norm_kind::layer, h::norm_kind::rms}) {
+    h::mlp_config c;
+    c.inputs = 5, c.width = 6, c.depth = 3, c.outputs = 3, c.bias = true, c.norm = norm;
+    c.act = h::activation(h::activation_kind::tanh);
+    h::mlp<double> net(c);
+    randomize(net);
+    mat x(5, 4);
+    nninit::normal(x, nninit::engine{3});
+    auto rep = test::check_gradients(net, x);
+    INFO(net.summary(), ": ", rep.where);
+    CHECK(rep.worst < 1e-6);
+    // batch norm replaces the dense layers' biases (its beta does their work); the classifier keeps its own
+    idx biases = 0;
+    for (const auto& p : net.parameters()) biases += p.kind == h::parameter_kind::bias;
+    CHECK(biases == (norm == h::norm_kind::batch ? 1 : 4));
+
+    h::resmlp_config r;
+    r.inputs = 4, r.width = 5, r.blocks = 2, r.outputs = 3, r.bias = true, r.norm = norm, r.branch_multiplier = true;
+    r.act = h::activation(h::activation_kind::silu);
+    h::resmlp<double> res(r);
+    randomize(res);
+    mat xr(4, 3);
+    nninit::normal(xr, nninit::engine{4});
+    rep = test::check_gradients(res, xr);
+    INFO(res.summary(), ": ", rep.where);
+    CHECK(rep.worst < 1e-6);
+  }
 }
 
 TEST_CASE("resmlp: a zero last branch layer makes every block act(h + 0): the identity under relu of relu") {

@@ -28,7 +28,7 @@ h::resnet_config tiny_config(h::activation act, bool scalar_params, bool project
   return c;
 }
 
-/// Weights by kaiming_normal, biases and scalar biases small and nonzero, multipliers near 1.
+/// Weights by kaiming_normal, biases and scalar biases small and nonzero, multipliers and norm gains near 1.
 template <class T>
 void randomize(h::network<T>& net, std::uint64_t seed) {
   auto params = net.parameters();
@@ -38,7 +38,9 @@ void randomize(h::network<T>& net, std::uint64_t seed) {
     switch (p.kind) {
       case h::parameter_kind::weight: nninit::scheme::kaiming_normal{}(*p.value, eng, p.shape); break;
       case h::parameter_kind::bias:
+      case h::parameter_kind::norm_bias:
       case h::parameter_kind::scalar_bias: nninit::uniform(*p.value, eng, -0.3, 0.3); break;
+      case h::parameter_kind::norm_gain:
       case h::parameter_kind::multiplier: nninit::uniform(*p.value, eng, 0.6, 1.4); break;
     }
   }
@@ -141,6 +143,27 @@ TEST_CASE("resnet: gradients match central differences (tanh and silu, all block
         CHECK(rep.checked > 500);
         CHECK(rep.worst < 1e-6);
       }
+    }
+  }
+}
+
+TEST_CASE("resnet: gradients match central differences with every normalization, at the CIFAR ResNet's positions") {
+  for (const auto norm : {h::norm_kind::batch, h::norm_kind::layer, h::norm_kind::rms}) {
+    for (const bool projection : {false, true}) {
+      auto c = tiny_config(h::activation(h::activation_kind::tanh), false, projection);
+      c.norm = norm, c.branch_multiplier = true;
+      h::resnet<double> net(c);
+      randomize(net, 5);
+      const mat x = random_input(net.input_size(), 2, 2);
+      const test::grad_report rep = test::check_gradients(net, x);
+      INFO(net.summary(), ": worst ", rep.worst, " at ", rep.where);
+      CHECK(rep.worst < 1e-6);
+      // one norm after the stem, after each conv and after each projection; the stem's conv then
+      // has no bias under batch norm
+      idx norms = 0;
+      for (const auto& p : net.parameters()) norms += p.kind == h::parameter_kind::norm_gain;
+      CHECK(norms == 1 + 2 * 2 + (projection ? 1 : 0));
+      CHECK((param_named(net, "stem.norm.weight").kind == h::parameter_kind::norm_gain));
     }
   }
 }

@@ -86,6 +86,16 @@ void harness() {
   h::resnet<T> res(rc);
   h::initialize(res, nninit::initializer("fixup"), nninit::engine(3));
   (void)h::measure_signal(res, opt, nninit::engine(4));
+  for (const auto norm : {h::norm_kind::batch, h::norm_kind::layer, h::norm_kind::rms}) {
+    c.norm = rc.norm = norm;
+    h::mlp<T> normed(c);
+    h::initialize(normed, nninit::initializer("kaiming_normal"), nninit::engine(5));
+    (void)h::measure_signal(normed, opt, nninit::engine(6));
+    rc.scalar_params = false, rc.branch_multiplier = true;
+    h::resnet<T> normed_res(rc);
+    h::initialize(normed_res, nninit::initializer("kaiming_normal"), nninit::engine(7));
+    (void)h::measure_signal(normed_res, opt, nninit::engine(8));
+  }
 }
 
 void training() {

@@ -47,6 +47,8 @@ void initialize(network<T>& net, const initializer& scheme, const engine& base) 
         break;
       case parameter_kind::scalar_bias: p.value->setZero(); break;
       case parameter_kind::multiplier: p.value->setOnes(); break;
+      case parameter_kind::norm_gain: p.value->setOnes(); break;
+      case parameter_kind::norm_bias: p.value->setZero(); break;
     }
   }
 }

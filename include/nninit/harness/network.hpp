@@ -25,13 +25,9 @@ using matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 using nninit::layer_role;
 using nninit::residual_structure;
 
-/// What a parameter is, for initialization.
-enum class parameter_kind {
-  weight,      ///< a matrix in the library's (out, in*k) view, filled by the chosen scheme
-  bias,        ///< a vector added after a weight; zero, or PyTorch's default for torch_default
-  scalar_bias, ///< a Fixup-style scalar bias; zero
-  multiplier,  ///< a scalar multiplier of a residual branch; one
-};
+// What a parameter is (weight, bias, scalar bias, multiplier, norm gain or bias): the library's,
+// since network rules decide what each kind gets (initializer::for_parameter).
+using nninit::parameter_kind;
 
 /// One parameter: its value, the gradient the last backward pass left, and what it is.
 template <class T>
@@ -60,6 +56,14 @@ struct probe {
   bool in_branch = false;
 };
 
+/// How layers whose output depends on the batch (batch normalization) compute it.
+enum class network_mode {
+  train,   ///< batch statistics, running averages updated (PyTorch's module.train())
+  eval,    ///< the running averages (module.eval()); also what LSUV calibrates in
+  frozen,  ///< the statistics of the last `train` forward, held constant: a per-example function
+           ///< whose Jacobian the signal statistics take
+};
+
 /// A model of the harness. `forward` keeps what `backward` needs; `backward` must follow the
 /// `forward` of the same batch.
 template <class T>
@@ -76,14 +80,20 @@ class network {
   /// The output for a batch x (input_size x batch).
   virtual const matrix<T>& forward(const matrix<T>& x) = 0;
   /// Given d loss / d output (output_size x batch), sets every parameter's grad and returns
-  /// d loss / d input.
-  virtual matrix<T> backward(const matrix<T>& grad_output) = 0;
+  /// d loss / d input (valid until the next forward).
+  virtual const matrix<T>& backward(const matrix<T>& grad_output) = 0;
 
   /// Every parameter, in a fixed order (the order streams are forked in).
   virtual std::vector<parameter<T>> parameters() = 0;
   /// Every probe, input to output.
   virtual std::vector<probe<T>> probes() const = 0;
   virtual residual_structure structure() const { return {}; }
+  /// Train, eval or frozen batch statistics; networks without batch normalization ignore it.
+  virtual void set_mode(network_mode) {}
+  virtual network_mode mode() const { return network_mode::train; }
+  /// The smallest batch a training-mode forward accepts: 2 with batch normalization over a
+  /// batch of vectors (one value per channel has no variance; PyTorch refuses it too), else 1.
+  virtual index min_training_batch() const { return 1; }
   /// One line: "mlp depth 50, width 512, relu, no bias".
   virtual std::string summary() const = 0;
 };

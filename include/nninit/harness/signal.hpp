@@ -185,6 +185,10 @@ signal_stats measure_signal(network<T>& net, const signal_options& opt, const en
   } else {
     // Reverse mode, batched: n_out copies of one input, and the identity as output gradient;
     // backward then returns J^T, one output's gradient per column.
+    // Batch normalization makes one example's output depend on the batch: the Jacobian is taken
+    // with the probing batch's statistics held constant.
+    const network_mode mode = net.mode();
+    net.set_mode(network_mode::frozen);
     const index inputs = std::min(std::max<index>(opt.jacobian_inputs, 1), opt.batch);
     const matrix<T> identity = matrix<T>::Identity(n_out, n_out);
     double mean_sq = 0, max_sv = 0, min_sv = std::numeric_limits<double>::infinity();
@@ -202,6 +206,7 @@ signal_stats measure_signal(network<T>& net, const signal_options& opt, const en
       min_sv = std::min(min_sv, sv(sv.size() - 1));
       if (e == 0) jac.singular_values.assign(sv.data(), sv.data() + sv.size());
     }
+    net.set_mode(mode);
     if (finite) {
       jac.computed = true;
       jac.mean_sq_singular = mean_sq / static_cast<double>(inputs);

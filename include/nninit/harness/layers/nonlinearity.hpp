@@ -1,12 +1,13 @@
-// nninit harness, internal: an activation and its derivative applied to whole matrices, the
-// switch on the kind taken once per call. Shared by every model of the harness.
+// nninit harness layer: an activation applied elementwise, y = f(x), and its backward
+// dx = dy * f'(x) (with relu'(0) = 0, as PyTorch's autograd). The switch on the activation's kind
+// is taken once per call; relu, leaky_relu and linear are vectorized Eigen expressions.
 #pragma once
 
 #include <Eigen/Core>
 #include <type_traits>
 
 #include "../activation.hpp"
-#include "../network.hpp"
+#include "../graph.hpp"
 
 namespace nninit::harness::detail {
 
@@ -92,24 +93,51 @@ void activate(const activation& a, const matrix<T>& z, matrix<T>& y) {
   });
 }
 
-/// g *= act'(z), elementwise, with relu'(0) = 0 and leaky_relu'(0) = slope as activation says.
+/// dx = dy * act'(z) (or +=), elementwise, with relu'(0) = 0 and leaky_relu'(0) = slope as
+/// activation says.
 template <class T>
-void times_derivative(const activation& a, const matrix<T>& z, matrix<T>& g) {
+void derivative_product(const activation& a, const matrix<T>& z, const matrix<T>& dy, const input_gradient<T>& dx) {
+  if (!dx.dx) return;
   with_kind(a, [&](auto kind) {
     constexpr activation_kind K = decltype(kind)::value;
     if constexpr (K == activation_kind::relu) {
-      g = g.binaryExpr(z, relu_mask_op<T>{});
+      dx.set(dy.binaryExpr(z, relu_mask_op<T>{}));
     } else if constexpr (K == activation_kind::leaky_relu) {
-      g = g.binaryExpr(z, leaky_mask_op<T>{static_cast<T>(a.param)});
+      dx.set(dy.binaryExpr(z, leaky_mask_op<T>{static_cast<T>(a.param)}));
     } else if constexpr (K == activation_kind::linear) {
+      dx.set(dy);
     } else {
       const activation f(K, a.param);
+      matrix<T>& out = *dx.dx;
+      if (!dx.accumulate) out.resize(dy.rows(), dy.cols());
       const T* zp = z.data();
-      T* gp = g.data();
+      const T* gp = dy.data();
+      T* op = out.data();
       const index n = z.size();
-      for (index i = 0; i < n; ++i) gp[i] *= f.derivative(zp[i]);
+      if (dx.accumulate)
+        for (index i = 0; i < n; ++i) op[i] += gp[i] * f.derivative(zp[i]);
+      else
+        for (index i = 0; i < n; ++i) op[i] = gp[i] * f.derivative(zp[i]);
     }
   });
 }
 
 }  // namespace nninit::harness::detail
+
+namespace nninit::harness::layers {
+
+template <class T>
+class nonlinearity final : public layer<T> {
+ public:
+  explicit nonlinearity(const activation& a) : act_(a) {}
+  void forward(const matrix<T>& x, matrix<T>& y) override { detail::activate(act_, x, y); }
+  void backward(const matrix<T>& x, const matrix<T>&, const matrix<T>& dy, const input_gradient<T>& dx) override {
+    detail::derivative_product(act_, x, dy, dx);
+  }
+  const activation& act() const { return act_; }
+
+ private:
+  activation act_;
+};
+
+}  // namespace nninit::harness::layers

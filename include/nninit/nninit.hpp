@@ -16,6 +16,8 @@
 //   idinit.hpp            idinit (IDInit: IDI, IDIC, IDIZ)
 //   fixup.hpp             fixup, fixup_scale (Fixup)
 //   constnet.hpp          constnet (ConstNet)
+//   skipinit.hpp          skipinit (SkipInit), rezero (ReZero), zero_gamma (Goyal et al.): branch scalars at 0
+//   lsuv.hpp              lsuv (LSUV, Mishkin & Matas): the orthonormal pre-init, and lsuv() on your network's forward
 //   vi3nr.hpp             vi3nr (VI3NR), vi3nr_solve_backward, vi3nr_data_moments
 //   siren.hpp, winner.hpp siren (SIREN); winner (WINNER / SIREN^2), spectral_centroid, winner_noise_scales
 //   kumar.hpp             kumar (Kumar 2017)
@@ -71,6 +73,8 @@
 #include "idinit.hpp"
 #include "fixup.hpp"
 #include "constnet.hpp"
+#include "skipinit.hpp"
+#include "lsuv.hpp"
 #include "vi3nr.hpp"
 #include "kumar.hpp"
 #include "maxout.hpp"

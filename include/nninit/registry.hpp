@@ -27,10 +27,12 @@
 #include "layer_role.hpp"
 #include "llm_presets.hpp"
 #include "low_rank.hpp"
+#include "lsuv.hpp"
 #include "maxout.hpp"
 #include "normal.hpp"
 #include "orthogonal.hpp"
 #include "siren.hpp"
+#include "skipinit.hpp"
 #include "small_init.hpp"
 #include "sparse.hpp"
 #include "torch_default.hpp"
@@ -61,6 +63,19 @@ struct scheme_info {
   std::vector<option_info> options;
 };
 
+/// What a network rule gives a parameter that is not a weight matrix (see parameter_kind).
+struct parameter_value {
+  double value = 0;            ///< every entry
+  bool torch_default = false;  ///< instead, PyTorch's default bias U(+-1/sqrt(fan_in)) (torch_default_bias)
+};
+
+/// The scalar parameters a scheme's network form needs around each residual branch: Fixup's
+/// multiplier and scalar biases (its rule 3), SkipInit's and ReZero's multiplier alpha.
+struct residual_parameters {
+  bool multiplier = false;
+  bool scalar_biases = false;
+};
+
 namespace detail {
 
 using any_scheme =
@@ -69,7 +84,8 @@ using any_scheme =
                  scheme::kaiming_normal, scheme::lecun_uniform, scheme::lecun_normal, scheme::glorot_uniform,
                  scheme::glorot_normal, scheme::he_uniform, scheme::he_normal, scheme::eye, scheme::dirac,
                  scheme::sparse, scheme::orthogonal, scheme::delta_orthogonal, scheme::torch_default,
-                 scheme::zero_hadamard, scheme::idinit, scheme::fixup, scheme::constnet, scheme::vi3nr, scheme::kumar,
+                 scheme::zero_hadamard, scheme::idinit, scheme::fixup, scheme::constnet, scheme::skipinit, scheme::rezero,
+                 scheme::zero_gamma, scheme::lsuv, scheme::vi3nr, scheme::kumar,
                  scheme::maxout, scheme::small_init, scheme::siren, scheme::winner, scheme::low_rank,
                  scheme::arch_aware, scheme::gpt2, scheme::megatron_scaled, scheme::depth_scaled_trunc_normal,
                  scheme::mup, scheme::flyhash, scheme::devfly>;
@@ -201,6 +217,46 @@ inline any_scheme for_layer(const scheme::constnet& s, layer_role role, const re
   return layer;
 }
 
+/// LSUV's network form: its orthonormal pre-init everywhere; with preinit = keep, nothing of its
+/// own (zeros, for the caller's initialization to replace before calibrating).
+inline any_scheme for_layer(const scheme::lsuv& s, layer_role, const residual_structure&, index) {
+  if (s.preinit == lsuv_preinit::keep) return scheme::zeros{};
+  return s;
+}
+
+/// The default of a parameter that is not a weight: biases 0, multipliers 1, norm gains 1, norm biases 0.
+inline parameter_value default_parameter(parameter_kind kind) {
+  return {kind == parameter_kind::multiplier || kind == parameter_kind::norm_gain ? 1.0 : 0.0, false};
+}
+template <class S>
+parameter_value for_parameter(const S&, parameter_kind kind, layer_role) {
+  return default_parameter(kind);
+}
+inline parameter_value for_parameter(const scheme::torch_default&, parameter_kind kind, layer_role) {
+  if (kind == parameter_kind::bias) return {0.0, true};
+  return default_parameter(kind);
+}
+inline parameter_value for_parameter(const scheme::skipinit& s, parameter_kind kind, layer_role) {
+  if (kind == parameter_kind::multiplier) return {s.alpha, false};
+  return default_parameter(kind);
+}
+inline parameter_value for_parameter(const scheme::rezero&, parameter_kind kind, layer_role) {
+  if (kind == parameter_kind::multiplier) return {0.0, false};
+  return default_parameter(kind);
+}
+inline parameter_value for_parameter(const scheme::zero_gamma&, parameter_kind kind, layer_role role) {
+  if (kind == parameter_kind::norm_gain && role == layer_role::branch_last) return {0.0, false};
+  return default_parameter(kind);
+}
+
+template <class S>
+residual_parameters residual_parameters_of(const S&) {
+  return {};
+}
+inline residual_parameters residual_parameters_of(const scheme::fixup&) { return {true, true}; }
+inline residual_parameters residual_parameters_of(const scheme::skipinit&) { return {true, false}; }
+inline residual_parameters residual_parameters_of(const scheme::rezero&) { return {true, false}; }
+
 }  // namespace detail
 
 /// Every scheme with its options and defaults, in a fixed order.
@@ -271,6 +327,23 @@ class initializer {
     initializer layer;
     layer.scheme_ = std::visit([&](const auto& s) { return detail::for_layer(s, role, net, position); }, scheme_);
     return layer;
+  }
+
+  /// What the rule gives a parameter of `kind` at `role` that is not a weight (`for_layer` plans
+  /// the weights): biases 0 (PyTorch's default bias under torch_default), scalar biases 0,
+  /// branch multipliers 1 (skipinit: alpha, rezero: 0), norm gains 1 (zero_gamma: 0 on the last
+  /// of each branch), norm biases 0.
+  parameter_value for_parameter(parameter_kind kind, layer_role role) const {
+    return std::visit([&](const auto& s) { return detail::for_parameter(s, kind, role); }, scheme_);
+  }
+  /// The scalars the rule puts around each residual branch (Fixup's, SkipInit's, ReZero's).
+  nninit::residual_parameters residual_parameters() const {
+    return std::visit([](const auto& s) { return detail::residual_parameters_of(s); }, scheme_);
+  }
+  /// The scheme itself, when it is an S (for options only a scheme's own code reads: lsuv's).
+  template <class S>
+  const S* get_if() const {
+    return std::get_if<S>(&scheme_);
   }
 
   /// True when the scheme develops its weight from data (devfly): `set_data` before `fill`.

@@ -9,6 +9,7 @@
 //                   [--sigma-p X] [--torch-bias]
 #include <nninit/harness/init.hpp>
 #include <nninit/harness/mlp.hpp>
+#include <nninit/harness/optimizer.hpp>
 #include <nninit/nninit.hpp>
 
 #include <algorithm>
@@ -48,29 +49,6 @@ double psnr(const mat& y, const mat& target) {
   return 10 * std::log10(peak * peak / mse);
 }
 
-/// Adam (Kingma & Ba) with PyTorch's defaults, on the harness's parameter values and gradients.
-struct adam {
-  explicit adam(double rate) : lr(rate) {}
-  double lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-  std::vector<mat> m, v;  // first and second moments, one per parameter
-  long t = 0;
-
-  void step(const std::vector<h::parameter<T>>& params) {
-    if (m.empty())
-      for (const auto& p : params) m.push_back(mat::Zero(p.value->rows(), p.value->cols())), v.push_back(m.back());
-    ++t;
-    const T c1 = static_cast<T>(1 - std::pow(beta1, t)), c2 = static_cast<T>(1 - std::pow(beta2, t));
-    const T b1 = static_cast<T>(beta1), b2 = static_cast<T>(beta2);
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      const mat& g = *params[i].grad;
-      m[i] = b1 * m[i] + (1 - b1) * g;
-      v[i] = b2 * v[i] + (1 - b2) * g.cwiseAbs2();
-      params[i].value->array() -=
-          static_cast<T>(lr) * (m[i].array() / c1) / ((v[i].array() / c2).sqrt() + static_cast<T>(eps));
-    }
-  }
-};
-
 struct result {
   std::vector<double> psnr;  // at each checkpoint
   double best = -1e300;      // over every step: Adam's full-batch loss is not monotone
@@ -96,7 +74,9 @@ result fit(const nninit::initializer& init, const options& o, const mat& x, cons
         nninit::torch_default_bias(*params[i].value, eng.fork(1000 + i), params[i].shape);  // streams initialize leaves unused
 
   result r;
-  adam opt(o.lr);
+  h::optimizer_options adam;  // Adam (Kingma & Ba) with PyTorch's defaults: AdamW without weight decay
+  adam.algorithm = h::optimizer_kind::adamw;
+  h::optimizer<T> opt(params, adam);
   const auto start = std::chrono::steady_clock::now();
   const T scale = static_cast<T>(2.0 / static_cast<double>(x.cols()));  // d MSE / d y = 2 (y - t) / N
   std::size_t next = 0;
@@ -107,7 +87,7 @@ result fit(const nninit::initializer& init, const options& o, const mat& x, cons
     if (next < checkpoints.size() && checkpoints[next] == s) r.psnr.push_back(p), ++next;
     if (s == o.steps) break;
     net.backward(scale * (y - target));
-    opt.step(params);
+    opt.step(o.lr);
   }
   r.midpoints = psnr(net.forward(x_mid), target_mid);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -69,6 +69,9 @@ class layer {
   virtual void set_mode(network_mode /*m*/) {}
   /// The smallest batch (columns of x) a training forward accepts.
   virtual index min_training_batch() const { return 1; }
+  /// Multiply-adds of the forward pass per example (a dense layer's out*in, a conv's
+  /// out*in*k*k*output pixels); what a training step's FLOPs are counted from.
+  virtual double macs_per_example() const { return 0; }
   /// The weight LSUV rescales (the layer's output is linear in it), or null.
   virtual matrix<T>* lsuv_weight() { return nullptr; }
   /// The bias LSUV shifts with adjust_mean (one value per output row), or null.
@@ -142,7 +145,7 @@ class graph {
   }
   /// Runs steps [done, last) (all with last = size()), resuming where the last run stopped.
   void run(std::size_t last) {
-    for (; done_ < last && done_ < steps_.size(); ++done_) {
+    for (; done_ < last && done_ < steps_.size(); ++done_, ++runs_) {
       step& s = steps_[done_];
       matrix<T>& y = buffers_[s.out].value;
       if (s.op) s.op->forward(buffers_[s.in].value, y);
@@ -199,6 +202,15 @@ class graph {
   }
 
   std::size_t size() const { return steps_.size(); }
+  /// Multiply-adds of a forward pass per example, over every layer.
+  double macs_per_example() const {
+    double n = 0;
+    for (const step& s : steps_)
+      if (s.op) n += s.op->macs_per_example();
+    return n;
+  }
+  /// Steps computed by forward passes since construction (what a calibration costs).
+  std::size_t steps_run() const { return runs_; }
   /// The layer of step k (null for a residual sum) and the buffers it reads and writes.
   layer<T>* layer_at(std::size_t k) { return steps_[k].op.get(); }
   id input_of(std::size_t k) const { return steps_[k].in; }
@@ -228,7 +240,7 @@ class graph {
   std::vector<step> steps_;
   std::vector<probe<T>> probes_;
   id output_ = input;
-  std::size_t done_ = 0;
+  std::size_t done_ = 0, runs_ = 0;
   network_mode mode_ = network_mode::train;
 };
 
@@ -261,6 +273,7 @@ class graph_network : public network<T> {
   void set_mode(network_mode m) override { graph_.set_mode(m); }
   network_mode mode() const override { return graph_.mode(); }
   index min_training_batch() const override { return graph_.min_training_batch(); }
+  void set_input_gradient(bool wanted) override { graph_.set_input_gradient(wanted); }
 
   /// The sequence itself: LSUV, the benchmarks and tests read and run it step by step.
   graph<T>& steps() { return graph_; }

@@ -23,9 +23,11 @@ std::vector<layer_plan> plan_weights(network<T>& net, const initializer& scheme)
 /// Fills every weight of `net` at its logical shape (so conv weights get conv fans) with the
 /// scheme its role gets under `scheme`'s network rule and the network's residual structure
 /// (plan_network: a plain scheme everywhere; Fixup, ZerO, IDInit and ConstNet per role),
-/// parameter i from the stream `base.fork(i)`. Biases are zero (PyTorch's U(+-1/sqrt(fan_in))
-/// when the scheme is torch_default, which is the whole of nn.Linear's default), scalar biases
-/// zero and branch multipliers one (Fixup's rule 3).
+/// parameter i from the stream `base.fork(i)`. Every other parameter gets what the rule gives
+/// its kind and role (initializer::for_parameter): biases 0 (PyTorch's U(+-1/sqrt(fan_in)) under
+/// torch_default, which is the whole of nn.Linear's default), scalar biases 0, branch
+/// multipliers 1 (Fixup's rule 3; 0 under skipinit and rezero), norm gains 1 (0 on the last of
+/// each branch under zero_gamma) and norm biases 0. LSUV's data-dependent part is harness/lsuv.hpp.
 ///
 /// Every weight's plan is made before anything is written, so a scheme that does not fit the
 /// network (dirac on a linear layer, eye on a conv) throws init_error and leaves the network
@@ -34,22 +36,17 @@ template <class T>
 void initialize(network<T>& net, const initializer& scheme, const engine& base) {
   const auto plans = plan_weights(net, scheme);
   auto params = net.parameters();
-  const bool torch_bias = scheme.name() == scheme::torch_default::name;
   std::size_t next_weight = 0;
   for (std::size_t i = 0; i < params.size(); ++i) {
     auto& p = params[i];
     const engine eng = base.fork(static_cast<std::uint64_t>(i));
-    switch (p.kind) {
-      case parameter_kind::weight: plans[next_weight++].scheme.fill(*p.value, eng, p.shape); break;
-      case parameter_kind::bias:
-        if (torch_bias) torch_default_bias(*p.value, eng, p.shape);
-        else p.value->setZero();
-        break;
-      case parameter_kind::scalar_bias: p.value->setZero(); break;
-      case parameter_kind::multiplier: p.value->setOnes(); break;
-      case parameter_kind::norm_gain: p.value->setOnes(); break;
-      case parameter_kind::norm_bias: p.value->setZero(); break;
+    if (p.kind == parameter_kind::weight) {
+      plans[next_weight++].scheme.fill(*p.value, eng, p.shape);
+      continue;
     }
+    const parameter_value v = scheme.for_parameter(p.kind, p.role);
+    if (v.torch_default) torch_default_bias(*p.value, eng, p.shape);
+    else p.value->setConstant(static_cast<T>(v.value));
   }
 }
 

@@ -91,6 +91,8 @@ class network {
   /// Train, eval or frozen batch statistics; networks without batch normalization ignore it.
   virtual void set_mode(network_mode) {}
   virtual network_mode mode() const { return network_mode::train; }
+  /// Whether backward computes d loss / d input (on by default; training turns it off).
+  virtual void set_input_gradient(bool) {}
   /// The smallest batch a training-mode forward accepts: 2 with batch normalization over a
   /// batch of vectors (one value per channel has no variance; PyTorch refuses it too), else 1.
   virtual index min_training_batch() const { return 1; }

@@ -1,4 +1,4 @@
-// nninit harness: mini-batch SGD with momentum on softmax cross-entropy, manual backprop.
+// nninit harness: training on softmax cross-entropy, with the optimizers of optimizer.hpp.
 #pragma once
 
 #include <algorithm>
@@ -14,16 +14,20 @@
 #include "../engine.hpp"
 #include "../uniform.hpp"
 #include "network.hpp"
+#include "optimizer.hpp"
 
 namespace nninit::harness {
 
-/// PyTorch's torch.optim.SGD conventions: v = momentum * v + (g + weight_decay * w); w -= lr * v.
-struct train_options {
+/// How `train` trains: mini-batches drawn without replacement, softmax cross-entropy, the
+/// optimizer of optimizer_options (SGD with momentum by default; AdamW) with PyTorch's semantics,
+/// an optional linear warm-up and cosine decay, and optional clipping of the gradients' global norm.
+struct train_options : optimizer_options {
   index epochs = 1;
   index batch = 128;
   double learning_rate = 0.05;
-  double momentum = 0.9;
-  double weight_decay = 0;
+  index warmup = 0;         ///< steps of linear warm-up from learning_rate / warmup
+  bool cosine = false;      ///< after the warm-up, decay to 0 at the last step along half a cosine
+  double clip_norm = 0;     ///< clip the gradients' global 2-norm to this (0: no clipping)
   index loss_window = 50;   ///< steps averaged into one point of the training-loss curve
   index max_samples = 0;    ///< use only the first N training examples (0: all)
 };
@@ -44,8 +48,12 @@ struct train_result {
   std::vector<epoch_result> epochs;
   std::vector<loss_point> curve;
   double seconds = 0;
-  bool diverged = false;  ///< the loss became NaN or inf; training stopped there
+  bool diverged = false;      ///< the loss became NaN or inf; training stopped there
+  index diverged_step = 0;    ///< the step whose loss was not finite (1-based), when diverged
   index steps = 0;
+  /// Mean training loss over the last `loss_window` steps (the last point of the curve); NaN
+  /// when the run diverged before completing one.
+  double final_train_loss = std::numeric_limits<double>::quiet_NaN();
 };
 
 namespace detail {
@@ -90,17 +98,22 @@ inline std::vector<index> permutation(index n, const engine& eng) {
 
 }  // namespace detail
 
-/// Loss and accuracy of `net` on a labelled set, in batches.
+/// Loss and accuracy of `net` on a labelled set, in batches, in eval mode (batch normalization
+/// with its running averages); the network's mode is restored after.
 template <class T>
 epoch_result evaluate(network<T>& net, const matrix<float>& x, const Eigen::VectorXi& y, index batch = 1000) {
   epoch_result r;
   index correct = 0;
   double loss = 0;
+  const network_mode mode = net.mode();
+  net.set_mode(network_mode::eval);
+  matrix<T> xb;
   for (index start = 0; start < x.cols(); start += batch) {
     const index n = std::min(batch, static_cast<index>(x.cols()) - start);
-    const matrix<T> xb = x.middleCols(start, n).template cast<T>();
+    xb = x.middleCols(start, n).template cast<T>();
     loss += detail::softmax_cross_entropy<T>(net.forward(xb), y.data() + start, nullptr, &correct) * static_cast<double>(n);
   }
+  net.set_mode(mode);
   r.test_loss = loss / static_cast<double>(x.cols());
   r.test_accuracy = static_cast<double>(correct) / static_cast<double>(x.cols());
   return r;
@@ -108,37 +121,45 @@ epoch_result evaluate(network<T>& net, const matrix<float>& x, const Eigen::Vect
 
 /// Trains an initialized network (outputs = classes) on (train_x, train_y), one example per
 /// column, and evaluates on (test_x, test_y) after every epoch. Batches are drawn without
-/// replacement in an order that depends only on `eng` and the epoch. `progress(step, steps)`
-/// is called after every step when given.
+/// replacement in an order that depends only on `eng` and the epoch; a last batch smaller than
+/// the network's min_training_batch() (one example under batch normalization) is dropped, as
+/// DataLoader's drop_last would. `progress(step, steps)` is called after every step when given.
+/// A loss that is not finite stops the run there (`diverged`, `diverged_step`).
 template <class T>
 train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::VectorXi& train_y,
                    const matrix<float>& test_x, const Eigen::VectorXi& test_y, const train_options& opt,
                    const engine& eng, const std::function<void(index, index)>& progress = {}) {
+  using nninit::detail::cat, nninit::detail::number;
   const nninit::detail::checker check("train", "");
-  if (opt.epochs < 1) check.fail("epochs", ">= 1", nninit::detail::number(opt.epochs));
-  if (opt.batch < 1) check.fail("batch", ">= 1", nninit::detail::number(opt.batch));
+  if (opt.epochs < 1) check.fail("epochs", ">= 1", number(opt.epochs));
+  if (opt.batch < net.min_training_batch())
+    check.fail("batch", net.min_training_batch() > 1 ? cat(">= ", number(net.min_training_batch()), " with batch normalization")
+                                                     : std::string(">= 1"),
+               number(opt.batch));
   if (!(opt.learning_rate > 0) || !std::isfinite(opt.learning_rate)) check.fail("learning_rate", "finite and > 0", opt.learning_rate);
-  if (!(opt.momentum >= 0 && opt.momentum < 1)) check.fail("momentum", "in [0, 1)", opt.momentum);
-  if (!(opt.weight_decay >= 0) || !std::isfinite(opt.weight_decay)) check.fail("weight_decay", "finite and >= 0", opt.weight_decay);
-  if (opt.loss_window < 1) check.fail("loss_window", ">= 1", nninit::detail::number(opt.loss_window));
+  opt.validate("train");
+  if (opt.warmup < 0) check.fail("warmup", ">= 0", number(opt.warmup));
+  if (!(opt.clip_norm >= 0) || !std::isfinite(opt.clip_norm)) check.fail("clip_norm", "finite and >= 0", opt.clip_norm);
+  if (opt.loss_window < 1) check.fail("loss_window", ">= 1", number(opt.loss_window));
   if (train_x.rows() != net.input_size() || test_x.rows() != net.input_size())
-    check.fail("data features", nninit::detail::cat("the network's ", nninit::detail::number(net.input_size()), " inputs"),
-               nninit::detail::number(static_cast<index>(train_x.rows())));
+    check.fail("data features", cat("the network's ", number(net.input_size()), " inputs"),
+               number(static_cast<index>(train_x.rows())));
   if (train_x.cols() != train_y.size() || test_x.cols() != test_y.size() || train_x.cols() == 0 || test_x.cols() == 0)
     check.fail("data", "non-empty, one label per example", "a mismatch");
   for (const Eigen::VectorXi* labels : {&train_y, &test_y})
     if (labels->size() && (labels->minCoeff() < 0 || labels->maxCoeff() >= net.output_size()))
-      check.fail("labels", nninit::detail::cat("in [0, ", nninit::detail::number(net.output_size()), ")"), "a label outside");
+      check.fail("labels", cat("in [0, ", number(net.output_size()), ")"), "a label outside");
 
   const auto started = std::chrono::steady_clock::now();
   train_result result;
-  auto params = net.parameters();
-  std::vector<matrix<T>> velocity;
-  velocity.reserve(params.size());
-  for (const auto& p : params) velocity.push_back(matrix<T>::Zero(p.value->rows(), p.value->cols()));
+  const auto params = net.parameters();
+  optimizer<T> update(params, opt);
+  net.set_mode(network_mode::train);
+  net.set_input_gradient(false);  // nobody reads d loss / d data
 
   const index n = opt.max_samples > 0 ? std::min<index>(opt.max_samples, train_x.cols()) : train_x.cols();
-  const index steps_per_epoch = (n + opt.batch - 1) / opt.batch;
+  const index kept = n % opt.batch != 0 && n % opt.batch < net.min_training_batch() ? n - n % opt.batch : n;
+  const index steps_per_epoch = (kept + opt.batch - 1) / opt.batch;
   const index total_steps = steps_per_epoch * opt.epochs;
   matrix<T> xb, grad;
   std::vector<int> yb;
@@ -148,8 +169,8 @@ train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::V
     const auto order = detail::permutation(n, eng.fork(static_cast<std::uint64_t>(epoch)));
     double epoch_loss = 0;
     index epoch_steps = 0;
-    for (index start = 0; start < n; start += opt.batch) {
-      const index m = std::min(opt.batch, n - start);
+    for (index start = 0; start < kept; start += opt.batch) {
+      const index m = std::min(opt.batch, kept - start);
       xb.resize(train_x.rows(), m);
       yb.resize(static_cast<std::size_t>(m));
       for (index j = 0; j < m; ++j) {
@@ -161,15 +182,12 @@ train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::V
       ++result.steps;
       if (!std::isfinite(loss)) {
         result.diverged = true;
+        result.diverged_step = result.steps;
         break;
       }
       net.backward(grad);
-      for (std::size_t i = 0; i < params.size(); ++i) {
-        matrix<T>& v = velocity[i];
-        if (opt.weight_decay > 0) v = static_cast<T>(opt.momentum) * v + *params[i].grad + static_cast<T>(opt.weight_decay) * *params[i].value;
-        else v = static_cast<T>(opt.momentum) * v + *params[i].grad;
-        *params[i].value -= static_cast<T>(opt.learning_rate) * v;
-      }
+      if (opt.clip_norm > 0) clip_gradients(params, opt.clip_norm);
+      update.step(scheduled_rate(opt.learning_rate, result.steps, total_steps, opt.warmup, opt.cosine));
       epoch_loss += loss, ++epoch_steps;
       window_sum += loss, ++window_count;
       if (window_count == opt.loss_window) {
@@ -186,6 +204,8 @@ train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::V
   }
   if (window_count > 0 && !result.diverged)
     result.curve.push_back({result.steps, window_sum / static_cast<double>(window_count)});
+  if (!result.diverged && !result.curve.empty()) result.final_train_loss = result.curve.back().loss;
+  net.set_input_gradient(true);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

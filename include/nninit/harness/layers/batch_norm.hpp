@@ -8,9 +8,12 @@
 // Defaults: gamma 1, beta 0, running mean 0 and variance 1, momentum p = 0.1, eps = 1e-5.
 // Backward (train), with xhat = (x - mu) r, r = 1 / sqrt(sigma^2 + eps), over the m values of a
 // channel: d beta = sum dy; d gamma = sum dy xhat; dx = (gamma r / m)(m dy - d beta - xhat d gamma)
-// (../shared data_dependent.md §B1; checked against torch autograd by tests/torch_parity).
+// (../shared data_dependent.md §B1; checked against torch autograd by tests/torch_parity). Two
+// passes over the values each way (the sums a block at a time, then the output), xhat never
+// stored: the layer is memory-bound.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -43,45 +46,51 @@ class batch_norm final : public layer<T> {
         nninit::detail::checker("batch_norm", "").fail(
             "batch", "at least two values per channel in training mode",
             nninit::detail::cat(nninit::detail::number(m), " (layer ", where_.name, ")"));
-      mean_ = x.rowwise().mean();
-      xhat_ = x.colwise() - mean_.col(0);
-      const matrix<T> var = xhat_.array().square().rowwise().mean().matrix();  // biased
-      rstd_ = (var.array() + static_cast<T>(eps)).rsqrt().matrix();
+      // Mean and biased variance in one pass, a block of columns at a time (in cache for both
+      // sums), around the first column's values (no cancellation when |mean| >> std), each
+      // block's float sums added up in double.
+      const vector shift = x.col(0).array();
+      Eigen::ArrayXd s1, s2;
+      row_sums(x, x, shift, true, s1, s2);
+      const Eigen::ArrayXd mean = s1 / static_cast<double>(m);
+      const vector var = (s2 / static_cast<double>(m) - mean.square()).max(0.0).template cast<T>();  // biased
+      mean_ = shift + mean.template cast<T>();
+      rstd_ = (var + static_cast<T>(eps)).rsqrt();
       const T p = static_cast<T>(momentum);
       const T unbiased = static_cast<T>(m) / static_cast<T>(m - 1);
-      running_mean = (T(1) - p) * running_mean + p * mean_;
-      running_var = (T(1) - p) * running_var + (p * unbiased) * var;
+      running_mean = (T(1) - p) * running_mean + p * mean_.matrix();
+      running_var = (T(1) - p) * running_var + (p * unbiased) * var.matrix();
       batch_mean_ = mean_, batch_rstd_ = rstd_;
+    } else if (mode_ == network_mode::eval) {
+      mean_ = running_mean.col(0);
+      rstd_ = (running_var.col(0).array() + static_cast<T>(eps)).rsqrt();
     } else {
-      if (mode_ == network_mode::eval) {
-        mean_ = running_mean;
-        rstd_ = (running_var.array() + static_cast<T>(eps)).rsqrt().matrix();
-      } else {
-        if (batch_mean_.rows() != gamma.rows())
-          nninit::detail::checker("batch_norm", "").fail("frozen mode", "preceded by a training forward",
-                                                         nninit::detail::cat("none (layer ", where_.name, ")"));
-        mean_ = batch_mean_, rstd_ = batch_rstd_;
-      }
-      xhat_ = x.colwise() - mean_.col(0);
+      if (batch_mean_.rows() != gamma.rows())
+        nninit::detail::checker("batch_norm", "").fail("frozen mode", "preceded by a training forward",
+                                                       nninit::detail::cat("none (layer ", where_.name, ")"));
+      mean_ = batch_mean_, rstd_ = batch_rstd_;
     }
-    xhat_.array().colwise() *= rstd_.col(0).array();
-    y = (xhat_.array().colwise() * gamma.col(0).array()).colwise() + beta.col(0).array();
+    // One pass: y = (x - mu) (gamma r) + beta; xhat is recomputed by backward, not stored.
+    const vector scale = gamma.col(0).array() * rstd_;
+    y = ((x.array().colwise() - mean_).colwise() * scale).colwise() + beta.col(0).array();
   }
 
-  void backward(const matrix<T>&, const matrix<T>&, const matrix<T>& dy, const input_gradient<T>& dx) override {
-    beta_grad = dy.rowwise().sum();
-    gamma_grad = dy.cwiseProduct(xhat_).rowwise().sum();
-    const Eigen::Array<T, Eigen::Dynamic, 1> scale = gamma.col(0).array() * rstd_.col(0).array();
-    if (mode_ != network_mode::train) {  // the statistics are constants
+  void backward(const matrix<T>& x, const matrix<T>&, const matrix<T>& dy, const input_gradient<T>& dx) override {
+    // d gamma = sum dy xhat = r sum dy (x - mu), taken around the mean (no cancellation).
+    Eigen::ArrayXd sum_dy, sum_dyx;
+    row_sums(dy, x, mean_, false, sum_dy, sum_dyx);
+    beta_grad = sum_dy.template cast<T>().matrix();
+    gamma_grad = (sum_dyx.template cast<T>() * rstd_).matrix();
+    const vector scale = gamma.col(0).array() * rstd_;
+    if (mode_ != network_mode::train) {  // the statistics are constants: dx = gamma r dy
       dx.set((dy.array().colwise() * scale).matrix());
       return;
     }
-    if (!dx.dx) return;
+    // dx = (gamma r / m)(m dy - d beta - xhat d gamma) = A dy + B (x - mu) + C, one pass.
     const T m = static_cast<T>(dy.cols());
-    work_ = m * dy - (xhat_.array().colwise() * gamma_grad.col(0).array()).matrix();
-    work_.colwise() -= beta_grad.col(0);
-    work_.array().colwise() *= scale / m;
-    dx.set(work_);
+    const vector b = -scale * rstd_ * gamma_grad.col(0).array() / m;
+    const vector c = -scale * beta_grad.col(0).array() / m;
+    dx.set((((dy.array().colwise() * scale) + (x.array().colwise() - mean_).colwise() * b).colwise() + c).matrix());
   }
 
   void add_parameters(std::vector<parameter<T>>& out) override {
@@ -93,13 +102,44 @@ class batch_norm final : public layer<T> {
   index min_training_batch() const override { return positions_ >= 2 ? 1 : 2; }
 
  private:
+  using vector = Eigen::Array<T, Eigen::Dynamic, 1>;
+
+  /// Per channel (row), one pass over the columns: sa = sum of a and sab = sum of a (b - c), or
+  /// with `square` (a = b) sa = sum of (a - c) and sab = sum of (a - c)^2. Plain loops over each
+  /// column's contiguous channels (Eigen's rowwise sums of a column-major matrix took 3x a copy
+  /// here); a block of columns summed in T, then added up in double.
+  static void row_sums(const matrix<T>& a, const matrix<T>& b, const vector& c, bool square, Eigen::ArrayXd& sa,
+                       Eigen::ArrayXd& sab) {
+    const index C = a.rows(), cols = a.cols();
+    sa = Eigen::ArrayXd::Zero(C), sab = Eigen::ArrayXd::Zero(C);
+    vector pa(C), pab(C);
+    constexpr index block = 1024;
+    for (index j0 = 0; j0 < cols; j0 += block) {
+      pa.setZero(), pab.setZero();
+      T* ra = pa.data();
+      T* rab = pab.data();
+      const T* cp = c.data();
+      for (index j = j0; j < std::min(cols, j0 + block); ++j) {
+        const T* ap = a.data() + j * C;
+        const T* bp = b.data() + j * C;
+        if (square) {
+          for (index i = 0; i < C; ++i) {
+            const T d = ap[i] - cp[i];
+            ra[i] += d, rab[i] += d * d;
+          }
+        } else {
+          for (index i = 0; i < C; ++i) ra[i] += ap[i], rab[i] += ap[i] * (bp[i] - cp[i]);
+        }
+      }
+      sa += pa.template cast<double>(), sab += pab.template cast<double>();
+    }
+  }
+
   index positions_;
   placement where_;
   network_mode mode_ = network_mode::train;
-  matrix<T> mean_, rstd_;              // (C, 1): the statistics the last forward used
-  matrix<T> batch_mean_, batch_rstd_;  // (C, 1): the last training batch's, for frozen mode
-  matrix<T> xhat_;         // (C, m)
-  matrix<T> work_;         // (C, m): dx before it is written or added
+  vector mean_, rstd_;              // (C): the statistics the last forward used
+  vector batch_mean_, batch_rstd_;  // (C): the last training batch's, for frozen mode
 };
 
 }  // namespace nninit::harness::layers

@@ -191,6 +191,7 @@ class conv final : public layer<T> {
     if (bias.size())
       out.push_back({where_.name + ".bias", &bias, &bias_grad, parameter_kind::bias, where_.role, shape(), where_.block});
   }
+  double macs_per_example() const override { return static_cast<double>(weight.size()) * static_cast<double>(g_.out_pixels()); }
   matrix<T>* lsuv_weight() override { return &weight; }
   matrix<T>* lsuv_bias() override { return bias.size() ? &bias : nullptr; }
 

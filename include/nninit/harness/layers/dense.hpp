@@ -36,6 +36,7 @@ class dense final : public layer<T> {
     if (bias.size())
       out.push_back({where_.name + ".bias", &bias, &bias_grad, parameter_kind::bias, where_.role, s, where_.block});
   }
+  double macs_per_example() const override { return static_cast<double>(weight.size()); }
   matrix<T>* lsuv_weight() override { return &weight; }
   matrix<T>* lsuv_bias() override { return bias.size() ? &bias : nullptr; }
 

@@ -68,8 +68,8 @@ struct functor_traits<nninit::harness::detail::leaky_mask_op<T>> {
 
 namespace nninit::harness::detail {
 
-/// y = act(z), elementwise. relu, leaky_relu and linear are Eigen expressions (vectorized and
-/// branch-free: a branch on the sign of z mispredicts half the time); the others a plain loop
+/// y = act(z), elementwise. relu, leaky_relu, linear and tanh are Eigen expressions (vectorized
+/// and branch-free: a branch on the sign of z mispredicts half the time); the others a plain loop
 /// with the activation's switch folded per kind.
 template <class T>
 void activate(const activation& a, const matrix<T>& z, matrix<T>& y) {
@@ -83,6 +83,8 @@ void activate(const activation& a, const matrix<T>& z, matrix<T>& y) {
       y.noalias() = z.cwiseMax(T(0)) + p * z.cwiseMin(T(0));
     } else if constexpr (K == activation_kind::linear) {
       y = z;
+    } else if constexpr (K == activation_kind::tanh) {
+      y.noalias() = z.array().tanh().matrix();  // Eigen's vectorized tanh in float; std::tanh in double
     } else {
       const activation f(K, a.param);
       const T* zp = z.data();
@@ -94,13 +96,16 @@ void activate(const activation& a, const matrix<T>& z, matrix<T>& y) {
 }
 
 /// dx = dy * act'(z) (or +=), elementwise, with relu'(0) = 0 and leaky_relu'(0) = slope as
-/// activation says.
+/// activation says; y = act(z) from the forward pass gives tanh' = 1 - y^2 without a second tanh.
 template <class T>
-void derivative_product(const activation& a, const matrix<T>& z, const matrix<T>& dy, const input_gradient<T>& dx) {
+void derivative_product(const activation& a, const matrix<T>& z, const matrix<T>& y, const matrix<T>& dy,
+                        const input_gradient<T>& dx) {
   if (!dx.dx) return;
   with_kind(a, [&](auto kind) {
     constexpr activation_kind K = decltype(kind)::value;
-    if constexpr (K == activation_kind::relu) {
+    if constexpr (K == activation_kind::tanh) {
+      dx.set((dy.array() * (T(1) - y.array().square())).matrix());
+    } else if constexpr (K == activation_kind::relu) {
       dx.set(dy.binaryExpr(z, relu_mask_op<T>{}));
     } else if constexpr (K == activation_kind::leaky_relu) {
       dx.set(dy.binaryExpr(z, leaky_mask_op<T>{static_cast<T>(a.param)}));
@@ -131,8 +136,8 @@ class nonlinearity final : public layer<T> {
  public:
   explicit nonlinearity(const activation& a) : act_(a) {}
   void forward(const matrix<T>& x, matrix<T>& y) override { detail::activate(act_, x, y); }
-  void backward(const matrix<T>& x, const matrix<T>&, const matrix<T>& dy, const input_gradient<T>& dx) override {
-    detail::derivative_product(act_, x, dy, dx);
+  void backward(const matrix<T>& x, const matrix<T>& y, const matrix<T>& dy, const input_gradient<T>& dx) override {
+    detail::derivative_product(act_, x, y, dy, dx);
   }
   const activation& act() const { return act_; }
 

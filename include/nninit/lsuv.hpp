@@ -168,9 +168,9 @@ struct lsuv_report {
   /// "50 layers, 49 rescales, 0 degenerate, all within tol", then one line per degenerate or
   /// unconverged layer.
   std::string text() const {
-    std::string s = detail::cat(detail::number(static_cast<index>(layers.size())), " layers, ",
-                                detail::number(rescales()), " rescales, ", detail::number(degenerate()), " degenerate, ",
-                                all_converged() ? "all within tol" : "some not within tol");
+    const auto count = [](index n, const char* noun) { return detail::cat(detail::number(n), " ", noun, n == 1 ? "" : "s"); };
+    std::string s = detail::cat(count(static_cast<index>(layers.size()), "layer"), ", ", count(rescales(), "rescale"), ", ",
+                                detail::number(degenerate()), " degenerate, ", all_converged() ? "all within tol" : "some not within tol");
     for (const auto& l : layers)
       if (l.degenerate || !l.converged)
         s += detail::cat("\n  ", l.name, l.degenerate ? ": degenerate (skipped), variance " : ": not within tol, variance ",

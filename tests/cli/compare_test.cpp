@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -21,7 +22,7 @@ std::vector<std::string> small(std::vector<std::string> extra = {}) {
   std::vector<std::string> args = {"compare", "--depth", "6", "--width", "24", "--batch", "32", "--activation",
                                    "relu,tanh", "--schemes", "xavier_normal,kaiming_normal,orthogonal:gain=1.5",
                                    "--train", "synthetic", "--train-width", "16", "--train-samples", "600",
-                                   "--train-batch", "50"};
+                                   "--train-batch", "50", "--lr", "0.05"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -66,15 +67,99 @@ TEST_CASE("compare: the table names every run, and the JSON holds every layer, t
     CHECK(run["weights"].items.size() == 6);
   }
   CHECK(runs.items[2]["options"]["gain"].text == "1.5");
-  // Training runs under the first activation only.
-  const json& train = runs.items[1]["train"];
-  CHECK(train["synthetic"].flag);
-  REQUIRE(train["epochs"].items.size() == 1);
-  const double acc = train["epochs"].items[0]["test_accuracy"].number();
+  // Every (activation, scheme) trains the network it probed: same depth and activation, the
+  // data in, a classifier out.
+  for (const json& run : runs.items) {
+    const json& train = run["train"];
+    CHECK(train["synthetic"].flag);
+    CHECK(train["model"].text.rfind("mlp depth 6, width 16, " + run["activation"].text + ", bias, 784 -> 10", 0) == 0);
+    REQUIRE(train["epochs"].items.size() == 1);
+    // 12 steps: a point each (compare asks for about 60 points a curve); the final train loss is
+    // the mean of the last 50 steps, here all 12.
+    const auto& curve = train["loss_curve"].items;
+    REQUIRE(curve.size() == 12);
+    double sum = 0;
+    for (const json& p : curve) sum += p["loss"].number();
+    CHECK(train["final_train_loss"].number() == doctest::Approx(sum / 12).epsilon(1e-12));
+    CHECK(train["steps"].integer() == 12);
+    CHECK(train["lsuv"].is_null());
+  }
+  const double acc = runs.items[1]["train"]["epochs"].items[0]["test_accuracy"].number();
   CHECK(acc > 0.1);  // better than chance on a learnable task
   CHECK(acc <= 1);
-  CHECK(train["loss_curve"].items.size() == 1);  // 12 steps, one window of 50
-  CHECK_THROWS(runs.items[3]["train"]);
+  CHECK(doc["config"]["training"]["examples"].integer() == 600);
+  CHECK(doc["config"]["training"]["optimizer"].text == "sgd");
+  CHECK(doc["config"]["training"]["lr"].number() == 0.05);
+  CHECK(r.out.find("the first 600 of 12000 training examples") != std::string::npos);
+}
+
+TEST_CASE("compare: lsuv, skipinit, fixup and zero_gamma on a residual MLP with batch norm; lsuv's calibration in the JSON") {
+  const scratch_dir dir;
+  const result r = run({"compare", "--arch", "resmlp", "--depth", "4", "--width", "16", "--batch", "32", "--norm", "batch",
+                        "--activation", "relu", "--schemes", "lsuv,skipinit,fixup,zero_gamma", "--train", "synthetic",
+                        "--train-samples", "600", "--train-batch", "50", "--calibration-batch", "100", "--json", dir / "r.json"});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  CHECK(r.out.find("resmlp 4 blocks x 2 layers, width 16, relu, batch norm") != std::string::npos);
+  CHECK(r.out.find("lsuv calibration (relu, trained network): 10 layers") != std::string::npos);
+  CHECK(r.out.find("lsuv calibrated on the first 100 training examples") != std::string::npos);
+  const json doc = parse_json(slurp(dir / "r.json"));
+  CHECK(doc["config"]["norm"].text == "batch");
+  CHECK(doc["config"]["calibration_batch"].integer() == 100);
+  CHECK(doc["config"]["training"]["lr"].number() == 0.01);  // the residual MLP's default SGD rate
+  const json& lsuv = doc["runs"].items[0];
+  REQUIRE_FALSE(lsuv["lsuv"].is_null());  // the probed network's calibration, on N(0, 1) inputs
+  CHECK(lsuv["lsuv"]["layers"].items.size() == 9);  // stem and 4 x 2 branch layers
+  for (const json& layer : lsuv["train"]["lsuv"]["layers"].items) {
+    CHECK(layer["converged"].flag);
+    CHECK(std::abs(layer["variance"].number() - 1) < 0.1);
+  }
+  // skipinit's and fixup's networks carry their branch scalars; zero_gamma's does not need them.
+  CHECK(doc["runs"].items[1]["model"].text.find("branch multipliers") != std::string::npos);
+  CHECK(doc["runs"].items[2]["model"].text.find("scalar biases and multipliers") != std::string::npos);
+  CHECK(doc["runs"].items[3]["model"].text.find("multiplier") == std::string::npos);
+  // skipinit: every block starts as the identity, so the stream keeps the stem's second moment.
+  CHECK(doc["runs"].items[1]["verdict"].text == "stable");
+}
+
+TEST_CASE("compare: AdamW with warm-up, cosine decay, clipping and weight decay, recorded in the outputs") {
+  const scratch_dir dir;
+  const result r = run(small({"--optimizer", "adamw", "--warmup", "3", "--cosine", "--clip", "1", "--weight-decay", "0.01",
+                              "--activation", "relu", "--json", dir / "a.json"}));
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  CHECK(r.out.find("AdamW, lr 0.05, betas 0.9/0.999, eps 1e-08, weight decay 0.01 (weights), 3 warm-up steps, cosine "
+                   "decay, gradients clipped to norm 1") != std::string::npos);
+  const json t = parse_json(slurp(dir / "a.json"))["config"]["training"];
+  CHECK(t["optimizer"].text == "adamw");
+  CHECK(t["warmup"].integer() == 3);
+  CHECK(t["cosine"].flag);
+  CHECK(t["clip"].number() == 1);
+  CHECK(t["weight_decay"].number() == 0.01);
+}
+
+TEST_CASE("compare: a diverging run is marked with its step and stops alone; a dead network is stuck at chance") {
+  const scratch_dir dir;
+  const result r = run({"compare", "--depth", "6", "--width", "64", "--batch", "16", "--activation", "relu", "--schemes",
+                        "normal:std=0.001,kaiming_normal,normal:std=3", "--train", "synthetic", "--train-samples", "2000",
+                        "--train-batch", "50", "--lr", "0.05", "--json", dir / "d.json", "--report", dir / "d.html"});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  const json doc = parse_json(slurp(dir / "d.json"));
+  const json& dead = doc["runs"].items[0]["train"];   // std 0.001: (0.001^2 * 64 / 2)^6 of the signal reaches the top
+  const json& he = doc["runs"].items[1]["train"];     // 37 % after 40 steps
+  const json& blown = doc["runs"].items[2]["train"];  // std 3: 5e14 times the signal, the logits overflow float at once
+  CHECK(dead["outcome"].text == "stuck at chance");
+  CHECK(std::abs(dead["final_train_loss"].number() - std::log(10.0)) <= 0.01 * std::log(10.0));
+  CHECK(he["outcome"].text.empty());
+  CHECK(he["steps"].integer() == 40);
+  CHECK(he["epochs"].items[0]["test_accuracy"].number() > 0.25);
+  CHECK(blown["diverged"].flag);
+  CHECK(blown["outcome"].text == "diverged at step " + std::to_string(blown["diverged_step"].integer()));
+  CHECK(blown["final_train_loss"].is_null());
+  CHECK(r.out.find("diverged at step") != std::string::npos);
+  CHECK(r.out.find("stuck at chance") != std::string::npos);
+  // The report plots each activation's training losses, the diverged line ending in a cross.
+  const std::string html = slurp(dir / "d.html");
+  CHECK(html.find("relu: training") != std::string::npos);
+  CHECK(html.find("training loss") != std::string::npos);
 }
 
 TEST_CASE("compare: sine and gaussian INR activations, with the variance map of every scheme") {
@@ -192,6 +277,27 @@ TEST_CASE("compare: bad input exits with 2, one nninit:: line, and writes no fil
       {{"--schemes", "orthogonal,orthogonal"}, "nninit::compare: schemes must be distinct entries"},
       {{"--depth", "x"}, "nninit::"},
       {{"--train", "imagenet"}, "nninit::compare: train must be one of fashion-mnist, synthetic, none, got 'imagenet'"},
+      {{"--norm", "group"}, "nninit::compare: norm must be one of none, batch, layer, rms, got 'group'"},
+      {{"--optimizer", "adam"}, "nninit::compare: optimizer must be sgd or adamw, got 'adam'"},
+      {{"--lr", "-0.1"}, "nninit::compare: lr must be in (0, 100], got -0.1"},
+      {{"--lr", "inf"}, "nninit::compare: lr must be in (0, 100], got inf"},
+      {{"--warmup", "-1"}, "nninit::compare: warmup must be an integer in [0, 2147483648], got -1"},
+      {{"--warmup", "nan"}, "nninit::"},
+      {{"--clip", "nan"}, "nninit::compare: clip must be finite and >= 0 (0: no clipping), got nan"},
+      {{"--clip", "-1"}, "nninit::compare: clip must be finite and >= 0 (0: no clipping), got -1"},
+      {{"--weight-decay", "-0.01"}, "nninit::compare: weight-decay must be finite and >= 0, got -0.01"},
+      {{"--weight-decay", "inf"}, "nninit::compare: weight-decay must be finite and >= 0, got inf"},
+      {{"--calibration-batch", "0"}, "nninit::compare: calibration-batch must be an integer in [1, 65536], got 0"},
+      {{"--train", "synthetic", "--calibration-batch", "20000"},
+       "nninit::compare: calibration-batch must be at most the 12000 training examples, got 20000"},
+      {{"--train", "synthetic", "--train-samples", "300", "--schemes", "lsuv"},
+       "nninit::compare: calibration-batch must be at most the 300 training examples, got 512"},
+      {{"--schemes", "lsuv:preinit=keep", "--train", "none", "--depth", "3", "--width", "8"},
+       "nninit::lsuv: layers must be not all zero (preinit=keep rescales the weights the network has), got every layer zero"},
+      {{"--norm", "batch", "--train-batch", "1"},
+       "nninit::compare: train-batch must be >= 2 with batch normalization (statistics of one example per channel), got 1"},
+      {{"--norm", "batch", "--batch", "1", "--train", "none"},
+       "nninit::compare: batch must be >= 2 with batch normalization (statistics of one example per channel), got 1"},
   };
   for (const auto& [args, message] : cases) {
     const scratch_dir dir;

@@ -114,3 +114,55 @@ TEST_CASE("train: bad options and data throw init_error naming them") {
   CHECK_THROWS_WITH_AS(h::train(narrow, data.train_x, data.train_y, data.test_x, data.test_y, {}, nninit::engine{1}),
                        doctest::Contains("data features must be the network's 100 inputs, got 784"), nninit::init_error);
 }
+
+TEST_CASE("train: the learning-rate schedule: linear warm-up, then constant or half a cosine to 0") {
+  using h::scheduled_rate;
+  CHECK(scheduled_rate(0.1, 1, 100, 0, false) == 0.1);
+  CHECK(scheduled_rate(0.1, 1, 100, 10, false) == doctest::Approx(0.01).epsilon(1e-15));
+  CHECK(scheduled_rate(0.1, 10, 100, 10, true) == doctest::Approx(0.1).epsilon(1e-15));
+  CHECK(scheduled_rate(0.1, 55, 100, 10, true) == doctest::Approx(0.05).epsilon(1e-15));  // halfway down
+  CHECK(scheduled_rate(0.1, 100, 100, 10, true) == doctest::Approx(0.0).epsilon(1e-15));
+  CHECK(scheduled_rate(0.1, 80, 100, 10, false) == 0.1);
+}
+
+TEST_CASE("train: AdamW with warm-up, cosine decay and clipping learns the synthetic task; the final loss is the last steps' mean") {
+  const h::dataset data = h::synthetic_task(2000, 500, 3);
+  auto net = classifier(784, 32);
+  h::initialize(net, nninit::initializer("kaiming_normal"), nninit::engine{1});
+  h::train_options opt;
+  opt.algorithm = h::optimizer_kind::adamw;
+  opt.learning_rate = 3e-3, opt.warmup = 5, opt.cosine = true, opt.clip_norm = 1, opt.weight_decay = 0.01;
+  opt.epochs = 2, opt.loss_window = 1, opt.final_window = 10;
+  const auto r = h::train(net, data.train_x, data.train_y, data.test_x, data.test_y, opt, nninit::engine{2});
+  REQUIRE(r.curve.size() == 32);  // 16 steps per epoch, a point per step
+  double last10 = 0;
+  for (std::size_t i = 22; i < 32; ++i) last10 += r.curve[i].loss;
+  CHECK(r.final_train_loss == doctest::Approx(last10 / 10).epsilon(1e-12));
+  CHECK(r.epochs.back().test_accuracy > 0.3);
+  CHECK(r.final_train_loss < r.curve.front().loss);
+}
+
+TEST_CASE("train: under batch norm a batch of one is refused, and a last batch of one example is dropped") {
+  const h::dataset data = h::synthetic_task(129, 50, 4);
+  h::mlp_config c;
+  c.inputs = 784, c.width = 16, c.depth = 2, c.outputs = 10, c.bias = true, c.norm = h::norm_kind::batch;
+  h::mlp<float> net(c);
+  h::initialize(net, nninit::initializer("kaiming_normal"), nninit::engine{1});
+  h::train_options opt;
+  opt.batch = 1;
+  CHECK_THROWS_WITH_AS(h::train(net, data.train_x, data.train_y, data.test_x, data.test_y, opt, nninit::engine{2}),
+                       "nninit::train: batch must be >= 2 with batch normalization, got 1", nninit::init_error);
+  opt.batch = 128;  // 129 examples: one batch of 128 and a remainder of 1, dropped
+  const auto r = h::train(net, data.train_x, data.train_y, data.test_x, data.test_y, opt, nninit::engine{2});
+  CHECK(r.steps == 1);
+  CHECK_FALSE(r.diverged);
+  CHECK(net.mode() == h::network_mode::train);
+  opt = {}, opt.warmup = -1;
+  CHECK_THROWS_WITH_AS(h::train(net, data.train_x, data.train_y, data.test_x, data.test_y, opt, nninit::engine{2}),
+                       "nninit::train: warmup must be >= 0, got -1", nninit::init_error);
+  opt = {}, opt.clip_norm = std::nan("");
+  CHECK_THROWS_AS(h::train(net, data.train_x, data.train_y, data.test_x, data.test_y, opt, nninit::engine{2}), nninit::init_error);
+  opt = {}, opt.algorithm = h::optimizer_kind::adamw, opt.beta2 = 1;
+  CHECK_THROWS_WITH_AS(h::train(net, data.train_x, data.train_y, data.test_x, data.test_y, opt, nninit::engine{2}),
+                       "nninit::train: beta2 must be in [0, 1), got 1", nninit::init_error);
+}

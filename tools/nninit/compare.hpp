@@ -8,9 +8,11 @@
 #include <vector>
 
 #include <nninit/harness/activation.hpp>
+#include <nninit/harness/layers/norm.hpp>
 #include <nninit/harness/signal.hpp>
-#include <nninit/plan.hpp>
 #include <nninit/harness/train.hpp>
+#include <nninit/lsuv.hpp>
+#include <nninit/plan.hpp>
 
 namespace nninit_cli::compare {
 
@@ -26,10 +28,12 @@ struct scheme_entry {
 struct config {
   std::string arch;  ///< mlp, resmlp or resnet
   nninit::index depth = 0, width = 0, layers_per_block = 2;
+  nninit::harness::norm_kind norm = nninit::harness::norm_kind::none;
   std::vector<nninit::harness::activation> activations;
   std::vector<scheme_entry> schemes;
   bool bias = false;
   nninit::index batch = 256, seeds = 1, jacobian_max = 1024;
+  nninit::index calibration = 512;  ///< LSUV's calibration batch
   std::uint64_t seed = 0;
   nninit::harness::gradient_source gradient = nninit::harness::gradient_source::random;
   std::string train;  ///< fashion-mnist, synthetic or none
@@ -48,19 +52,29 @@ struct signal_run {
   /// The plan of the first hidden layer of an mlp, with its variance map under the activation
   /// (propagation empty for other architectures and for schemes without an output std).
   nninit::plan hidden_plan;
+  std::optional<nninit::lsuv_report> lsuv;  ///< the first seed's calibration, under lsuv
 };
 
 struct train_run {
+  std::string activation;
   const scheme_entry* scheme = nullptr;
   nninit::harness::train_result result;
+  std::optional<nninit::lsuv_report> lsuv;
+  /// "stuck at chance" (the final training loss within 1 % of ln(classes)), "diverged at step
+  /// N", or empty.
+  std::string outcome;
 };
 
 struct results {
   std::vector<signal_run> signal;  ///< activation-major, in the order of the configuration
-  std::vector<train_run> train;    ///< one per scheme, when training was asked for
-  std::string train_model;         ///< summary of the trained network
+  std::vector<train_run> train;    ///< the same order, when training was asked for
+  std::vector<std::string> train_models;  ///< summary of the trained network, per activation
   std::string train_data;          ///< where the data came from
+  nninit::index train_examples = 0;   ///< training examples used per epoch
+  nninit::index train_available = 0;  ///< training examples in the data
+  nninit::index classes = 10;
   bool train_synthetic = false;
+  nninit::harness::train_options train_options;  ///< as trained: the configuration's, loss_window set for the run
 };
 
 /// A run's verdict: "stable", or what went wrong ("signal explodes, gradient vanishes",

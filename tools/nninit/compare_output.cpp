@@ -53,17 +53,29 @@ std::string map_text(const nninit::plan& p) {
   return short_number(p.fixed_point_slope) + " " + p.propagation;
 }
 
-const train_run* training_of(const results& r, const signal_run& run, const config& c) {
-  if (r.train.empty() || run.activation != c.activations.front().text()) return nullptr;
-  for (const auto& t : r.train)
-    if (t.scheme == run.scheme) return &t;
-  return nullptr;
-}
+/// The training run of signal run i (the same activation and scheme), when training ran.
+const train_run* training_of(const results& r, std::size_t i) { return i < r.train.size() ? &r.train[i] : nullptr; }
 
 std::string accuracy_text(const train_run* t) {
   if (!t) return "";
-  if (t->result.diverged) return "diverged";
+  if (t->result.diverged) return "-";
   return t->result.epochs.empty() ? "-" : short_number(100 * t->result.epochs.back().test_accuracy) + "%";
+}
+
+std::string optimizer_text(const nninit::harness::train_options& t) {
+  std::string s = t.algorithm == h::optimizer_kind::adamw
+                      ? "AdamW, lr " + json::number(t.learning_rate) + ", betas " + json::number(t.beta1) + "/" +
+                            json::number(t.beta2) + ", eps " + json::number(t.eps)
+                      : "SGD, lr " + json::number(t.learning_rate) + ", momentum " + json::number(t.momentum);
+  if (t.weight_decay > 0) s += ", weight decay " + json::number(t.weight_decay) + " (weights)";
+  if (t.warmup > 0) s += ", " + std::to_string(t.warmup) + " warm-up steps";
+  if (t.cosine) s += ", cosine decay";
+  if (t.clip_norm > 0) s += ", gradients clipped to norm " + json::number(t.clip_norm);
+  return s;
+}
+
+bool uses_lsuv(const config& c) {
+  return std::any_of(c.schemes.begin(), c.schemes.end(), [](const scheme_entry& e) { return e.scheme == "lsuv"; });
 }
 
 std::string gradient_text(const config& c) {
@@ -75,28 +87,40 @@ std::string signal_setup(const config& c, const results& r) {
   std::string model = r.signal.empty() ? c.arch : r.signal.front().model;
   for (std::size_t a = 1; a < c.activations.size(); ++a)
     model += (a == 1 ? " (and with " : ", ") + c.activations[a].text() + (a + 1 == c.activations.size() ? ")" : "");
-  return model + "; batch " + std::to_string(c.batch) + ", " + std::to_string(c.seeds) + " seed" +
-         (c.seeds > 1 ? "s" : "") + " from seed " + std::to_string(c.seed) + ", " + gradient_text(c);
+  std::string s = model + "; batch " + std::to_string(c.batch) + ", " + std::to_string(c.seeds) + " seed" +
+                  (c.seeds > 1 ? "s" : "") + " from seed " + std::to_string(c.seed) + ", " + gradient_text(c);
+  if (uses_lsuv(c)) s += "; lsuv calibrated on " + std::to_string(c.calibration) + " N(0,1) inputs";
+  return s;
 }
 
 std::string train_setup(const config& c, const results& r) {
   const auto& t = c.train_options;
-  return r.train_model + "; " + r.train_data + "; " + std::to_string(t.epochs) + " epoch" + (t.epochs > 1 ? "s" : "") +
-         " of SGD, lr " + json::number(t.learning_rate) + ", momentum " + json::number(t.momentum) + ", batch " +
-         std::to_string(t.batch) + (t.max_samples > 0 ? ", first " + std::to_string(t.max_samples) + " examples" : "");
+  std::string model = r.train_models.empty() ? c.arch : r.train_models.front();
+  for (std::size_t a = 1; a < c.activations.size(); ++a)
+    model += (a == 1 ? " (and with " : ", ") + c.activations[a].text() + (a + 1 == c.activations.size() ? ")" : "");
+  const std::string examples = r.train_examples == r.train_available
+                                   ? "all " + std::to_string(r.train_examples) + " training examples"
+                                   : "the first " + std::to_string(r.train_examples) + " of " +
+                                         std::to_string(r.train_available) + " training examples";
+  std::string s = model + "; " + r.train_data + ", " + examples + ", " +
+                  std::to_string(t.epochs) + " epoch" + (t.epochs > 1 ? "s" : "") + " of " + optimizer_text(t) +
+                  ", batch " + std::to_string(t.batch) + "; test accuracy on the whole test set";
+  if (uses_lsuv(c)) s += "; lsuv calibrated on the first " + std::to_string(c.calibration) + " training examples";
+  return s;
 }
 
 std::vector<std::string> table_header(bool training) {
   std::vector<std::string> h = {"activation", "scheme", "fwd var L/1", "grad var 1/L", "E[z^2] L/x",
                                 "Jacobian E[s^2]", "s_max/s_min", "map slope"};
-  if (training) h.push_back("test acc");
+  if (training) h.insert(h.end(), {"train loss", "test acc", "training"});
   h.push_back("verdict");
   return h;
 }
 
-std::vector<std::vector<std::string>> table_rows(const config& c, const results& r) {
+std::vector<std::vector<std::string>> table_rows(const results& r) {
   std::vector<std::vector<std::string>> rows;
-  for (const auto& run : r.signal) {
+  for (std::size_t i = 0; i < r.signal.size(); ++i) {
+    const signal_run& run = r.signal[i];
     std::vector<std::string> row = {run.activation,
                                     run.scheme->label,
                                     short_number(forward_growth(run.stats)),
@@ -105,11 +129,27 @@ std::vector<std::vector<std::string>> table_rows(const config& c, const results&
                                     short_number(run.stats.jacobian.mean_sq_singular),
                                     condition_text(run.stats.jacobian),
                                     map_text(run.hidden_plan)};
-    if (!r.train.empty()) row.push_back(accuracy_text(training_of(r, run, c)));
+    if (const train_run* t = training_of(r, i))
+      row.insert(row.end(), {short_number(t->result.final_train_loss), accuracy_text(t), t->outcome});
     row.push_back(verdict(run.stats));
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+std::string lsuv_json(const std::optional<nninit::lsuv_report>& report) {
+  if (!report) return "null";
+  std::string out = "{\"rescales\": " + json::integer(report->rescales()) + ", \"degenerate\": " +
+                    json::integer(report->degenerate()) + ", \"all_converged\": " + json::boolean(report->all_converged()) +
+                    ", \"layers\": [";
+  for (std::size_t l = 0; l < report->layers.size(); ++l) {
+    const auto& L = report->layers[l];
+    out += (l ? ", " : "") + std::string("{\"name\": ") + json::string(L.name) + ", \"variance\": " +
+           finite_or_null(L.variance) + ", \"mean\": " + finite_or_null(L.mean) + ", \"scale\": " +
+           finite_or_null(L.scale) + ", \"iterations\": " + json::integer(L.iterations) + ", \"converged\": " +
+           json::boolean(L.converged) + ", \"degenerate\": " + json::boolean(L.degenerate) + "}";
+  }
+  return out + "]}";
 }
 
 }  // namespace
@@ -130,7 +170,7 @@ std::string verdict(const h::signal_stats& s) {
 std::string table(const config& c, const results& r) {
   const bool training = !r.train.empty();
   const auto header = table_header(training);
-  const auto rows = table_rows(c, r);
+  const auto rows = table_rows(r);
   std::vector<std::size_t> width(header.size());
   for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
   for (const auto& row : rows)
@@ -138,7 +178,7 @@ std::string table(const config& c, const results& r) {
   const auto line = [&](const std::vector<std::string>& cells) {
     std::string out;
     for (std::size_t i = 0; i < cells.size(); ++i) {
-      const bool left = i < 2 || i + 1 == cells.size();
+      const bool left = i < 2 || i + 1 == cells.size() || header[i] == "training";
       const std::string pad(width[i] - cells[i].size(), ' ');
       out += (i ? "  " : "") + (left ? cells[i] + (i + 1 == cells.size() ? "" : pad) : pad + cells[i]);
     }
@@ -148,11 +188,21 @@ std::string table(const config& c, const results& r) {
   if (training) out += "training: " + train_setup(c, r) + "\n";
   out += "\n" + line(header);
   for (const auto& row : rows) out += line(row);
+  for (const auto& run : r.signal)
+    if (run.lsuv) out += "\n" + run.scheme->label + " calibration (" + run.activation + ", probed network): " + run.lsuv->text();
+  for (const auto& t : r.train)
+    if (t.lsuv) out += "\n" + t.scheme->label + " calibration (" + t.activation + ", trained network): " + t.lsuv->text();
   if (training) {
-    out += "\ntraining time:";
-    for (const auto& t : r.train) out += " " + t.scheme->label + " " + short_number(t.result.seconds) + " s;";
+    out += "\n\ntraining time:";
+    for (const auto& t : r.train) out += " " + t.activation + " " + t.scheme->label + " " + short_number(t.result.seconds) + " s;";
     out.back() = '\n';
+  } else if (out.back() != '\n') {
+    out += "\n";
   }
+  if (training)
+    out += "\ntrain loss: mean cross-entropy of the last " + std::to_string(r.train_options.final_window) +
+           " steps; test acc: after the last epoch; training: stuck at chance when the train loss is within 1% of "
+           "ln(" + std::to_string(r.classes) + "), diverged at the first step whose loss was not finite (the run stops there);";
   out += "\nfwd var L/1: forward variance at the last layer over the first; grad var 1/L: gradient variance at the "
          "first layer over the last (on the main path: not inside residual branches, before any classifier);\n"
          "E[z^2] L/x: second moment at the last layer over the input's;\nmap slope: of the infinite-width variance map "
@@ -171,10 +221,24 @@ std::string json(const config& c, const results& r) {
   for (const auto& a : c.activations) acts.push_back(json::string(a.text()));
   for (const auto& s : c.schemes) schemes.push_back(json::string(s.label));
   out += ", \"activations\": " + json::array(acts) + ", \"schemes\": " + json::array(schemes);
-  out += ", \"bias\": " + json::boolean(c.bias) + ", \"batch\": " + json::integer(c.batch) + ", \"seeds\": " +
-         json::integer(c.seeds) + ", \"seed\": " + std::to_string(c.seed) + ", \"gradient\": " +
-         json::string(c.gradient == h::gradient_source::random ? "random" : "loss") + ", \"train\": " +
-         json::string(c.train) + ", \"command\": " + json::string(c.command) + "},\n  \"runs\": [";
+  const auto& t = c.train_options;
+  out += ", \"norm\": " + json::string(nninit::detail::name_of(c.norm)) + ", \"bias\": " + json::boolean(c.bias) +
+         ", \"batch\": " + json::integer(c.batch) + ", \"seeds\": " + json::integer(c.seeds) + ", \"seed\": " +
+         std::to_string(c.seed) + ", \"gradient\": " +
+         json::string(c.gradient == h::gradient_source::random ? "random" : "loss") + ", \"calibration_batch\": " +
+         json::integer(c.calibration) + ", \"train\": " + json::string(c.train);
+  if (!r.train.empty())
+    out += ", \"training\": {\"data\": " + json::string(r.train_data) + ", \"synthetic\": " +
+           json::boolean(r.train_synthetic) + ", \"examples\": " + json::integer(r.train_examples) + ", \"available\": " +
+           json::integer(r.train_available) + ", \"depth\": " +
+           json::integer(c.train_depth) + ", \"width\": " + json::integer(c.train_width) + ", \"epochs\": " +
+           json::integer(t.epochs) + ", \"batch\": " + json::integer(t.batch) + ", \"optimizer\": " +
+           json::string(t.algorithm == h::optimizer_kind::adamw ? "adamw" : "sgd") + ", \"lr\": " +
+           json::number(t.learning_rate) + ", \"momentum\": " + json::number(t.momentum) + ", \"betas\": [" +
+           json::number(t.beta1) + ", " + json::number(t.beta2) + "], \"eps\": " + json::number(t.eps) +
+           ", \"weight_decay\": " + json::number(t.weight_decay) + ", \"warmup\": " + json::integer(t.warmup) +
+           ", \"cosine\": " + json::boolean(t.cosine) + ", \"clip\": " + json::number(t.clip_norm) + "}";
+  out += ", \"command\": " + json::string(c.command) + "},\n  \"runs\": [";
   for (std::size_t i = 0; i < r.signal.size(); ++i) {
     const signal_run& run = r.signal[i];
     const h::signal_stats& s = run.stats;
@@ -220,10 +284,16 @@ std::string json(const config& c, const results& r) {
              json::integer(s.weights[w].rows) + ", \"cols\": " + json::integer(s.weights[w].cols) + ", \"mean\": " +
              finite_or_null(s.weights[w].mean) + ", \"var\": " + finite_or_null(s.weights[w].var) + "}";
     out += "]";
-    if (const train_run* t = training_of(r, run, c)) {
-      out += ",\n     \"train\": {\"model\": " + json::string(r.train_model) + ", \"data\": " + json::string(r.train_data) +
-             ", \"synthetic\": " + json::boolean(r.train_synthetic) + ", \"diverged\": " +
-             json::boolean(t->result.diverged) + ", \"epochs\": [";
+    if (run.lsuv) out += ",\n     \"lsuv\": " + lsuv_json(run.lsuv);
+    if (const train_run* tr = training_of(r, i)) {
+      const std::size_t a = i / c.schemes.size();
+      out += ",\n     \"train\": {\"model\": " + json::string(r.train_models[a]) + ", \"data\": " +
+             json::string(r.train_data) + ", \"synthetic\": " + json::boolean(r.train_synthetic) + ", \"outcome\": " +
+             json::string(tr->outcome) + ", \"final_train_loss\": " + finite_or_null(tr->result.final_train_loss) +
+             ", \"diverged\": " + json::boolean(tr->result.diverged) + ", \"diverged_step\": " +
+             (tr->result.diverged ? json::integer(tr->result.diverged_step) : std::string("null")) + ", \"steps\": " +
+             json::integer(tr->result.steps) + ", \"lsuv\": " + lsuv_json(tr->lsuv) + ", \"epochs\": [";
+      const auto* t = tr;
       for (std::size_t e = 0; e < t->result.epochs.size(); ++e) {
         const auto& E = t->result.epochs[e];
         out += (e ? ", " : "") + std::string("{\"epoch\": ") + json::integer(E.epoch) + ", \"test_accuracy\": " +
@@ -251,7 +321,7 @@ std::string html(const config& c, const results& r) {
     if (r.train_synthetic) doc.notes.push_back("Training used the built-in synthetic task, not Fashion-MNIST: " + r.train_data);
   }
   doc.summary.header = table_header(!r.train.empty());
-  doc.summary.rows = table_rows(c, r);
+  doc.summary.rows = table_rows(r);
 
   for (std::size_t a = 0; a < c.activations.size(); ++a) {
     report::section sec;
@@ -280,24 +350,28 @@ std::string html(const config& c, const results& r) {
     doc.sections.push_back(std::move(sec));
   }
 
-  if (!r.train.empty()) {
+  for (std::size_t a = 0; a < c.activations.size() && !r.train.empty(); ++a) {
     report::section sec;
-    sec.heading = "training";
-    sec.text = train_setup(c, r) + ".";
-    svg::figure loss{"training loss", "step", "cross-entropy (window mean)", false, false, {}, 640, 400};
+    sec.heading = c.activations[a].text() + ": training";
+    sec.text = r.train_models[a] + ". A line that ends in a cross diverged there.";
+    svg::figure loss{"training loss", "step", "cross-entropy (mean of " + std::to_string(r.train_options.loss_window) + " steps)",
+                     false, false, {}, 640, 400};
     svg::figure acc{"test accuracy", "epoch", "accuracy (%)", false, false, {}, 640, 400};
-    report::table t{{"scheme", "test accuracy", "final train loss", "test loss"}, {}};
-    for (const auto& run : r.train) {
+    report::table t{{"scheme", "train loss", "test acc", "test loss", "training"}, {}};
+    for (std::size_t s = 0; s < c.schemes.size(); ++s) {
+      const train_run& run = r.train[a * c.schemes.size() + s];
       svg::series l{run.scheme->label, {}, {}}, e{run.scheme->label, {}, {}};
       for (const auto& p : run.result.curve) l.x.push_back(static_cast<double>(p.step)), l.y.push_back(p.loss);
+      if (run.result.diverged) l.x.push_back(static_cast<double>(run.result.diverged_step)), l.y.push_back(INFINITY);
       e.x.push_back(0), e.y.push_back(NAN);
       for (const auto& E : run.result.epochs) e.x.push_back(static_cast<double>(E.epoch)), e.y.push_back(100 * E.test_accuracy);
       loss.lines.push_back(std::move(l)), acc.lines.push_back(std::move(e));
       const auto* last = run.result.epochs.empty() ? nullptr : &run.result.epochs.back();
-      t.rows.push_back({run.scheme->label, run.result.diverged ? "diverged" : last ? short_number(100 * last->test_accuracy) + "%" : "-",
-                        last ? short_number(last->train_loss) : "-", last ? short_number(last->test_loss) : "-"});
+      t.rows.push_back({run.scheme->label, short_number(run.result.final_train_loss), accuracy_text(&run),
+                        last ? short_number(last->test_loss) : "-", run.outcome});
     }
-    sec.figures = {std::move(loss), std::move(acc)};
+    sec.figures = {std::move(loss)};
+    if (c.train_options.epochs > 1) sec.figures.push_back(std::move(acc));
     sec.table = std::move(t);
     doc.sections.push_back(std::move(sec));
   }

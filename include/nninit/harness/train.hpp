@@ -29,6 +29,7 @@ struct train_options : optimizer_options {
   bool cosine = false;      ///< after the warm-up, decay to 0 at the last step along half a cosine
   double clip_norm = 0;     ///< clip the gradients' global 2-norm to this (0: no clipping)
   index loss_window = 50;   ///< steps averaged into one point of the training-loss curve
+  index final_window = 50;  ///< the last steps averaged into final_train_loss
   index max_samples = 0;    ///< use only the first N training examples (0: all)
 };
 
@@ -51,8 +52,8 @@ struct train_result {
   bool diverged = false;      ///< the loss became NaN or inf; training stopped there
   index diverged_step = 0;    ///< the step whose loss was not finite (1-based), when diverged
   index steps = 0;
-  /// Mean training loss over the last `loss_window` steps (the last point of the curve); NaN
-  /// when the run diverged before completing one.
+  /// Mean training loss over the last `final_window` steps (all of them when fewer); NaN when
+  /// the run diverged.
   double final_train_loss = std::numeric_limits<double>::quiet_NaN();
 };
 
@@ -141,6 +142,7 @@ train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::V
   if (opt.warmup < 0) check.fail("warmup", ">= 0", number(opt.warmup));
   if (!(opt.clip_norm >= 0) || !std::isfinite(opt.clip_norm)) check.fail("clip_norm", "finite and >= 0", opt.clip_norm);
   if (opt.loss_window < 1) check.fail("loss_window", ">= 1", number(opt.loss_window));
+  if (opt.final_window < 1) check.fail("final_window", ">= 1", number(opt.final_window));
   if (train_x.rows() != net.input_size() || test_x.rows() != net.input_size())
     check.fail("data features", cat("the network's ", number(net.input_size()), " inputs"),
                number(static_cast<index>(train_x.rows())));
@@ -165,6 +167,7 @@ train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::V
   std::vector<int> yb;
   double window_sum = 0;
   index window_count = 0;
+  std::vector<double> last(static_cast<std::size_t>(opt.final_window));  // a ring of the last losses
   for (index epoch = 1; epoch <= opt.epochs && !result.diverged; ++epoch) {
     const auto order = detail::permutation(n, eng.fork(static_cast<std::uint64_t>(epoch)));
     double epoch_loss = 0;
@@ -188,6 +191,7 @@ train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::V
       net.backward(grad);
       if (opt.clip_norm > 0) clip_gradients(params, opt.clip_norm);
       update.step(scheduled_rate(opt.learning_rate, result.steps, total_steps, opt.warmup, opt.cosine));
+      last[static_cast<std::size_t>((result.steps - 1) % opt.final_window)] = loss;
       epoch_loss += loss, ++epoch_steps;
       window_sum += loss, ++window_count;
       if (window_count == opt.loss_window) {
@@ -204,7 +208,12 @@ train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::V
   }
   if (window_count > 0 && !result.diverged)
     result.curve.push_back({result.steps, window_sum / static_cast<double>(window_count)});
-  if (!result.diverged && !result.curve.empty()) result.final_train_loss = result.curve.back().loss;
+  if (!result.diverged && result.steps > 0) {
+    const auto n = static_cast<std::size_t>(std::min(result.steps, opt.final_window));
+    double sum = 0;
+    for (std::size_t i = 0; i < n; ++i) sum += last[i];
+    result.final_train_loss = sum / static_cast<double>(n);
+  }
   net.set_input_gradient(true);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;

@@ -40,6 +40,8 @@ import subprocess
 import sys
 import time
 
+import parity_report
+
 SKIP = 77
 
 try:
@@ -53,27 +55,12 @@ TOL_LAYER = 1e-10  # forward values and gradients (double: differences are ~1e-1
 TOL_PARAM = 1e-12  # optimizer parameters after each step
 
 
-class Report:
-    """Counts checks and keeps, per group, the largest difference seen (for the summary)."""
+class Report(parity_report.Report):
+    """Also keeps, per group, the largest difference seen (for the summary)."""
 
     def __init__(self, quiet=False):
-        self.quiet = quiet
-        self.passed = 0
-        self.failures = []
+        super().__init__(quiet)
         self.worst = {}  # group -> (max |difference|, tolerance)
-
-    def section(self, title):
-        print(f"\n== {title}", flush=True)
-
-    def check(self, name, ok, detail=""):
-        ok = bool(ok)
-        if ok:
-            self.passed += 1
-        else:
-            self.failures.append(f"{name}: {detail}")
-        if not ok or not self.quiet:
-            print(f"  {'PASS' if ok else 'FAIL'}  {name}" + (f"  [{detail}]" if detail else ""), flush=True)
-        return ok
 
     def close(self, group, name, ours, ref, tol, relative_above_one=True):
         """Checks max |ours - ref| <= tol * max(1, max |ref|) (tol itself, absolute, when not

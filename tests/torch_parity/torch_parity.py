@@ -28,6 +28,8 @@ import subprocess
 import sys
 import time
 
+from parity_report import Report
+
 SKIP = 77
 
 try:
@@ -40,28 +42,8 @@ except Exception as exc:  # ImportError, or a broken install failing while impor
 F64 = torch.float64
 
 # ---------------------------------------------------------------------------------------------
-# Reporting
+# Helpers
 # ---------------------------------------------------------------------------------------------
-
-
-class Report:
-    def __init__(self, quiet=False):
-        self.quiet = quiet
-        self.passed = 0
-        self.failures = []
-
-    def section(self, title):
-        print(f"\n== {title}", flush=True)
-
-    def check(self, name, ok, detail=""):
-        ok = bool(ok)
-        if ok:
-            self.passed += 1
-        else:
-            self.failures.append(f"{name}: {detail}")
-        if not ok or not self.quiet:
-            print(f"  {'PASS' if ok else 'FAIL'}  {name}" + (f"  [{detail}]" if detail else ""), flush=True)
-        return ok
 
 
 def dims(shape):

@@ -28,6 +28,16 @@ inline std::string numbered(std::string_view prefix, std::size_t i) {
   return nninit::detail::cat(prefix, nninit::detail::number(static_cast<index>(i)));
 }
 
+/// Appends the linear classifier (when outputs > 0) and its probe after buffer h, and finishes g.
+template <class T>
+void finish_with_classifier(graph<T>& g, typename graph<T>::id h, index width, index outputs, bool bias) {
+  if (outputs > 0) {
+    h = g.add(std::make_unique<layers::dense<T>>(placement{"classifier", layer_role::classifier}, width, outputs, bias), h);
+    g.add_probe("classifier", h);
+  }
+  g.finish(h);
+}
+
 }  // namespace detail
 
 /// A plain MLP: `depth` layers of width `width`, each followed by the normalization `norm` (if
@@ -68,11 +78,7 @@ class mlp final : public graph_network<T> {
       g.add_probe(detail::numbered("fc", l), z);
       h = g.add(std::make_unique<layers::nonlinearity<T>>(c.act), z);
     }
-    if (c.outputs > 0) {
-      h = g.add(std::make_unique<layers::dense<T>>(placement{"classifier", layer_role::classifier}, c.width, c.outputs, c.bias), h);
-      g.add_probe("classifier", h);
-    }
-    g.finish(h);
+    detail::finish_with_classifier(g, h, c.width, c.outputs, c.bias);
   }
 
   index input_size() const override { return config_.inputs; }
@@ -161,11 +167,7 @@ class resmlp final : public graph_network<T> {
       g.add_probe(name + ".out", y);
       h = g.add(std::make_unique<layers::nonlinearity<T>>(c.act), y);
     }
-    if (c.outputs > 0) {
-      h = g.add(std::make_unique<layers::dense<T>>(placement{"classifier", layer_role::classifier}, c.width, c.outputs, c.bias), h);
-      g.add_probe("classifier", h);
-    }
-    g.finish(h);
+    detail::finish_with_classifier(g, h, c.width, c.outputs, c.bias);
   }
 
   index input_size() const override { return config_.inputs; }

@@ -209,10 +209,10 @@ train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::V
   if (window_count > 0 && !result.diverged)
     result.curve.push_back({result.steps, window_sum / static_cast<double>(window_count)});
   if (!result.diverged && result.steps > 0) {
-    const auto n = static_cast<std::size_t>(std::min(result.steps, opt.final_window));
+    const auto kept_losses = static_cast<std::size_t>(std::min(result.steps, opt.final_window));
     double sum = 0;
-    for (std::size_t i = 0; i < n; ++i) sum += last[i];
-    result.final_train_loss = sum / static_cast<double>(n);
+    for (std::size_t i = 0; i < kept_losses; ++i) sum += last[i];
+    result.final_train_loss = sum / static_cast<double>(kept_losses);
   }
   net.set_input_gradient(true);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

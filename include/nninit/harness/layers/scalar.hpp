@@ -38,7 +38,7 @@ class scalar_bias final : public layer<T> {
   matrix<T> value = matrix<T>::Zero(1, 1), grad = matrix<T>::Zero(1, 1);
 
   /// `of` is the shape of the weight it sits next to (for messages and plans).
-  scalar_bias(placement where, nninit::shape of = nninit::shape{1}) : where_(std::move(where)), of_(std::move(of)) {}
+  explicit scalar_bias(placement where, nninit::shape of = nninit::shape{1}) : where_(std::move(where)), of_(std::move(of)) {}
   T operator()() const { return value(0, 0); }
 
   void forward(const matrix<T>& x, matrix<T>& y) override { y = x.array() + value(0, 0); }

@@ -136,7 +136,7 @@ TEST_CASE_TEMPLATE("trunc_normal: the accept-or-redraw sampler at its limit (hal
   }
 }
 
-TEST_CASE_TEMPLATE("trunc_normal: inside its bounds a value is the normal fill's at the same index; outside, a redraw", T, float, double) {
+TEST_CASE_TEMPLATE("trunc_normal: inside its bounds a value is the normal fill's at the same index, outside, a redraw", T, float, double) {
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> normal(300, 301), truncated(300, 301);
   nninit::normal(normal, dist_eng, 0.5, 1.0);
   nninit::trunc_normal(truncated, dist_eng, 0.5, 1.0, -1.0, 2.0);

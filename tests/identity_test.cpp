@@ -211,7 +211,7 @@ TEST_CASE("zero_hadamard and idinit: a transposed call is a different matrix, eq
       for (idx t = 0; t < 9; ++t) REQUIRE(keras(t * 2 + i, o) == torch(o, i * 9 + t));
 }
 
-TEST_CASE("idinit: IDI_tau's known answers; exactly out nonzeros and W^T W = diag(copies)") {
+TEST_CASE("idinit: IDI_tau's known answers, exactly out nonzeros and W^T W = diag(copies)") {
   CHECK(idinit(3, 5) == rows_of(3, 5, {1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0}));
   CHECK(idinit(5, 3) == rows_of(5, 3, {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0}));
   CHECK(idinit(4, 4) == matrix::Identity(4, 4));
@@ -255,7 +255,7 @@ TEST_CASE("idinit: IDIC, the patch-maintaining conv form, in PyTorch's and the c
   CHECK(nonzeros(k, 3, 3) == std::vector<pos>{{0, 0, 0, 0}, {1, 1, 0, 0}, {2, 0, 0, 1}, {3, 1, 0, 1}});
 }
 
-TEST_CASE("idinit: IDIZ_eps, rows summing to zero with +-eps; eps = 0 is the exact zero") {
+TEST_CASE("idinit: IDIZ_eps, rows summing to zero with +-eps, eps = 0 is the exact zero") {
   using nninit::idinit_form;
   CHECK(idinit(3, 5, idinit_form::zero, 1) == rows_of(3, 5, {1, 0, 0, -1, 0, 0, 1, 0, 0, -1, 0, 0, 1, -1, 0}));
   CHECK(idinit(5, 3, idinit_form::zero, 1) == rows_of(5, 3, {1, -1, 0, 0, 1, -1, -1, 0, 1, 1, -1, 0, 0, 1, -1}));
@@ -353,7 +353,7 @@ TEST_CASE("fixup: a branch layer is the library's normal with Fixup's std, to th
   test::check_variance(m, f.describe({512, 160, 3, 3}).std);
 }
 
-TEST_CASE("constnet: ConstAvg's centre is 1/in (each output the channel mean); the zero form is zero") {
+TEST_CASE("constnet: ConstAvg's centre is 1/in (each output the channel mean), the zero form is zero") {
   matrix stem(16, 27);
   nninit::constnet(stem, nninit::shape{16, 3, 3, 3});
   for (idx t = 0; t < 9; ++t) CHECK(stem(Eigen::all, Eigen::seqN(t, 3, 9)) == matrix::Constant(16, 3, t == 4 ? 1.0 / 3 : 0.0));

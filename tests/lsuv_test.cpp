@@ -99,7 +99,7 @@ TEST_CASE("lsuv: every layer's output ends within tol of target_var, exactly aft
   CHECK(r.text().rfind("4 layers, ", 0) == 0);
 }
 
-TEST_CASE("lsuv: running it twice rescales nothing the second time; scaling a pre-init weight by c > 0 changes nothing") {
+TEST_CASE("lsuv: running it twice rescales nothing the second time, scaling a pre-init weight by c > 0 changes nothing") {
   nninit::lsuv_options keep;
   keep.preinit = nninit::lsuv_preinit::keep;
   tiny_mlp a({16, 24, 24, 8}, 50), b({16, 24, 24, 8}, 50);

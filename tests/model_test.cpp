@@ -227,7 +227,7 @@ TEST_CASE("init_model: the order of the list does not matter") {
   check_all_same(st, forward);
 }
 
-TEST_CASE("init_model: renaming a tensor changes it only; the same name in another model gives the same values") {
+TEST_CASE("init_model: renaming a tensor changes it only, the same name in another model gives the same values") {
   const auto model = small_model();
   const auto base = init_whole<float>(model, 5);
 

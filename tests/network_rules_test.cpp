@@ -29,7 +29,7 @@ TEST_CASE("network rules: biases 0, multipliers 1, norm gains 1 and norm biases 
   CHECK(nninit::initializer("torch_default").for_parameter(parameter_kind::bias, layer_role::hidden).torch_default);
 }
 
-TEST_CASE("network rules: skipinit's and rezero's branch multipliers start at 0 (skipinit's alpha when set); zero_gamma zeroes the last norm gain of each branch") {
+TEST_CASE("network rules: skipinit's and rezero's branch multipliers start at 0 (skipinit's alpha when set), zero_gamma zeroes the last norm gain of each branch") {
   CHECK(value_of("skipinit", parameter_kind::multiplier) == 0);
   nninit::initializer skip("skipinit");
   skip.set("alpha", "0.05");

@@ -287,7 +287,7 @@ TEST_CASE_TEMPLATE("orthogonal: Haar-distributed: entries of 130x70 and 70x130 d
   check_sphere_law<T>(130, 70, 0, 0, 1000, 2000);
 }
 
-TEST_CASE_TEMPLATE("orthogonal: the same engine gives the same bits; storage order, Array and Map do not change them", T, float, double) {
+TEST_CASE_TEMPLATE("orthogonal: the same engine gives the same bits, storage order, Array and Map do not change them", T, float, double) {
   for (const auto& s : {std::array<idx, 2>{70, 130}, {130, 70}, {97, 97}}) {
     CAPTURE(s[0]);
     CAPTURE(s[1]);

@@ -102,7 +102,7 @@ TEST_CASE("torch_generator: weight then bias, as nn.Linear's reset_parameters") 
   CHECK(b == b_by_hand);
 }
 
-TEST_CASE("torch_generator: deterministic schemes draw nothing; refusals write nothing and draw nothing") {
+TEST_CASE("torch_generator: deterministic schemes draw nothing, refusals write nothing and draw nothing") {
   nninit::torch_generator gen(5), fresh(5);
   Eigen::MatrixXf eye(3, 3);
   nninit::scheme::eye{}(eye, gen);

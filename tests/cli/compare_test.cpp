@@ -93,7 +93,7 @@ TEST_CASE("compare: the table names every run, and the JSON holds every layer, t
   CHECK(r.out.find("the first 600 of 12000 training examples") != std::string::npos);
 }
 
-TEST_CASE("compare: lsuv, skipinit, fixup and zero_gamma on a residual MLP with batch norm; lsuv's calibration in the JSON") {
+TEST_CASE("compare: lsuv, skipinit, fixup and zero_gamma on a residual MLP with batch norm, lsuv's calibration in the JSON") {
   const scratch_dir dir;
   const result r = run({"compare", "--arch", "resmlp", "--depth", "4", "--width", "16", "--batch", "32", "--norm", "batch",
                         "--activation", "relu", "--schemes", "lsuv,skipinit,fixup,zero_gamma", "--train", "synthetic",
@@ -136,7 +136,7 @@ TEST_CASE("compare: AdamW with warm-up, cosine decay, clipping and weight decay,
   CHECK(t["weight_decay"].number() == 0.01);
 }
 
-TEST_CASE("compare: a diverging run is marked with its step and stops alone; a dead network is stuck at chance") {
+TEST_CASE("compare: a diverging run is marked with its step and stops alone, a dead network is stuck at chance") {
   const scratch_dir dir;
   const result r = run({"compare", "--depth", "6", "--width", "64", "--batch", "16", "--activation", "relu", "--schemes",
                         "normal:std=0.001,kaiming_normal,normal:std=3", "--train", "synthetic", "--train-samples", "2000",

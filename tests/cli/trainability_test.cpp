@@ -69,7 +69,7 @@ TEST_CASE("trainability: a plain depth-50 relu MLP: xavier_normal stays at chanc
   CHECK(run_of(doc, "lsuv")["train"]["lsuv"]["all_converged"].flag);
 }
 
-TEST_CASE("trainability: a residual MLP of 32 and 100 blocks without normalization: He diverges, fixup and skipinit train; batch norm trains") {
+TEST_CASE("trainability: a residual MLP of 32 and 100 blocks without normalization: He diverges, fixup and skipinit train, batch norm trains") {
   if (unavailable()) return;
   for (const char* blocks : {"32", "100"}) {
     CAPTURE(blocks);

@@ -98,7 +98,7 @@ TEST_CASE("harness lsuv: post-activation measure and scale invariance of the pre
     CHECK(variance_of(probes[k].pre_activation->array().tanh().matrix()) == doctest::Approx(0.3).epsilon(1e-5));
 }
 
-TEST_CASE("harness lsuv: a conv's statistic is over all N*C*H*W elements; Fixup's zero layers stay zero, reported degenerate") {
+TEST_CASE("harness lsuv: a conv's statistic is over all N*C*H*W elements, Fixup's zero layers stay zero, reported degenerate") {
   h::resnet_config c;
   c.channels = 2, c.height = c.width = 8, c.base_width = 4, c.stages = 2, c.classes = 3;
   h::resnet<double> net(c);

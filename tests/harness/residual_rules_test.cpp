@@ -35,7 +35,7 @@ void check_identity_start(Net& net, const dmat& x, const dmat& stem_out) {
 
 using namespace residual_rules_test;
 
-TEST_CASE("skipinit and rezero: every block of a residual MLP starts as the identity; only the multipliers learn at step 1") {
+TEST_CASE("skipinit and rezero: every block of a residual MLP starts as the identity, only the multipliers learn at step 1") {
   for (const char* scheme : {"skipinit", "rezero"}) {
     CAPTURE(scheme);
     const nninit::initializer init(scheme);

@@ -125,7 +125,7 @@ TEST_CASE("train: the learning-rate schedule: linear warm-up, then constant or h
   CHECK(scheduled_rate(0.1, 80, 100, 10, false) == 0.1);
 }
 
-TEST_CASE("train: AdamW with warm-up, cosine decay and clipping learns the synthetic task; the final loss is the last steps' mean") {
+TEST_CASE("train: AdamW with warm-up, cosine decay and clipping learns the synthetic task, the final loss is the last steps' mean") {
   const h::dataset data = h::synthetic_task(2000, 500, 3);
   auto net = classifier(784, 32);
   h::initialize(net, nninit::initializer("kaiming_normal"), nninit::engine{1});

@@ -21,7 +21,17 @@ enum class layer_role {
   branch_middle,  ///< a layer strictly inside a residual branch
   branch_last,    ///< the last layer of a residual branch (zero in Fixup, ZerO, ConstNet)
   shortcut,       ///< a projection on a skip connection (1x1 conv of a downsampling block)
-  classifier,     ///< the readout to the classes
+  classifier,     ///< the readout: to the classes, or a language model's unembedding
+  // A transformer's roles (../shared transformer.md §0); each sits in block `block` of the stack.
+  query,          ///< attention query projection W_Q (d_model -> heads * d_head)
+  key,            ///< attention key projection W_K
+  value,          ///< attention value projection W_V
+  attention_out,  ///< attention output projection W_O (heads * d_head -> d_model)
+  ffn_in,         ///< the FFN's first matrix (fc1, c_fc, w1)
+  ffn_out,        ///< the FFN's second matrix (fc2, c_proj, w2)
+  embedding,      ///< a token table (vocabulary, d_model), looked up by row as nn.Embedding
+  position,       ///< a learned position table (tokens, d_model)
+  cls,            ///< a ViT's class token (1, d_model)
 };
 
 /// What a parameter of a network is, for network rules: a weight matrix gets a scheme; the
@@ -41,10 +51,18 @@ struct residual_structure {
   index layers_per_branch = 0;  ///< weight layers on each branch, m
 };
 
+/// The shape of a transformer stack, for the rules that scale by depth or width.
+struct transformer_structure {
+  index blocks = 0;     ///< L (0: not a transformer)
+  index width = 0;      ///< d_model
+  index heads = 0;      ///< h; d_head = width / heads
+  index ffn_width = 0;  ///< d_ff
+};
+
 namespace detail {
 template <>
 struct enum_names<layer_role> {
-  static constexpr std::array<std::pair<layer_role, std::string_view>, 7> table{{
+  static constexpr std::array<std::pair<layer_role, std::string_view>, 16> table{{
       {layer_role::input, "input"},
       {layer_role::hidden, "hidden"},
       {layer_role::branch_first, "branch_first"},
@@ -52,6 +70,15 @@ struct enum_names<layer_role> {
       {layer_role::branch_last, "branch_last"},
       {layer_role::shortcut, "shortcut"},
       {layer_role::classifier, "classifier"},
+      {layer_role::query, "query"},
+      {layer_role::key, "key"},
+      {layer_role::value, "value"},
+      {layer_role::attention_out, "attention_out"},
+      {layer_role::ffn_in, "ffn_in"},
+      {layer_role::ffn_out, "ffn_out"},
+      {layer_role::embedding, "embedding"},
+      {layer_role::position, "position"},
+      {layer_role::cls, "cls"},
   }};
 };
 template <>

@@ -217,6 +217,29 @@ inline any_scheme for_layer(const scheme::constnet& s, layer_role role, const re
   return layer;
 }
 
+/// PyTorch's own initialization of a transformer, role by role: nn.MultiheadAttention's packed
+/// in-projection is xavier_uniform_ over the whole (3d, d) weight, U(+-sqrt(6 / (d + 3d))), which
+/// is xavier_uniform with gain 1/sqrt(2) on each (d, d) block, the same bound; its out-projection
+/// keeps nn.Linear's default weight (torch/nn/modules/activation.py, _reset_parameters); every
+/// other nn.Linear its default; a token table nn.Embedding's N(0, 1). PyTorch has no module for
+/// learned positions or a class token: those are torchvision's VisionTransformer's, N(0, 0.02^2)
+/// and zeros (nn.Embedding's N(0, 1) positions would swamp a patch projection's output).
+inline any_scheme for_layer(const scheme::torch_default& s, layer_role role, const residual_structure&, index) {
+  if (role == layer_role::query || role == layer_role::key || role == layer_role::value) {
+    scheme::xavier_uniform packed_share;
+    packed_share.gain = 0.70710678118654752;  // 1/sqrt(2): fan_out 3d instead of d
+    return packed_share;
+  }
+  if (role == layer_role::embedding) return scheme::normal{};
+  if (role == layer_role::position) {
+    scheme::normal torchvision;
+    torchvision.std = 0.02;
+    return torchvision;
+  }
+  if (role == layer_role::cls) return scheme::zeros{};
+  return s;
+}
+
 /// LSUV's network form: its orthonormal pre-init everywhere; with preinit = keep, nothing of its
 /// own (zeros, for the caller's initialization to replace before calibrating).
 inline any_scheme for_layer(const scheme::lsuv& s, layer_role, const residual_structure&, index) {
@@ -232,8 +255,11 @@ template <class S>
 parameter_value for_parameter(const S&, parameter_kind kind, layer_role) {
   return default_parameter(kind);
 }
-inline parameter_value for_parameter(const scheme::torch_default&, parameter_kind kind, layer_role) {
-  if (kind == parameter_kind::bias) return {0.0, true};
+inline parameter_value for_parameter(const scheme::torch_default&, parameter_kind kind, layer_role role) {
+  // nn.MultiheadAttention zeroes its in- and out-projection biases (_reset_parameters).
+  const bool attention = role == layer_role::query || role == layer_role::key || role == layer_role::value ||
+                         role == layer_role::attention_out;
+  if (kind == parameter_kind::bias) return {0.0, !attention};
   return default_parameter(kind);
 }
 inline parameter_value for_parameter(const scheme::skipinit& s, parameter_kind kind, layer_role) {

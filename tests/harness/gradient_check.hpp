@@ -21,12 +21,13 @@ struct grad_report {
   nninit::index checked = 0;
 };
 
-/// loss = sum(output .* R); every parameter entry and every input entry against a central
+/// loss = sum(output .* R); every parameter entry and every input entry (unless the input is
+/// not differentiable, token ids: with_input = false) against a central
 /// difference with step 1e-6. The floor of the relative error, 1e-3 (times the largest gradient of
 /// the same matrix when that is above 1), keeps the difference quotient's round-off (~1e-16 times
 /// the loss's partial sums / step, ~1e-10) out of the smallest entries; a wrong entry is still
 /// off by its own size.
-inline grad_report check_gradients(nninit::harness::network<double>& net, const mat& x) {
+inline grad_report check_gradients(nninit::harness::network<double>& net, const mat& x, bool with_input = true) {
   mat r(net.output_size(), x.cols());
   nninit::normal(r, nninit::engine{99, 1});
   const auto loss = [&](const mat& in) { return net.forward(in).cwiseProduct(r).sum(); };
@@ -64,7 +65,7 @@ inline grad_report check_gradients(nninit::harness::network<double>& net, const 
   }
   const double scale = dx.cwiseAbs().maxCoeff();
   mat xp = x;
-  for (nninit::index k = 0; k < x.size(); ++k) {
+  for (nninit::index k = 0; with_input && k < x.size(); ++k) {
     xp.data()[k] = x.data()[k] + step;
     const double up = loss(xp);
     xp.data()[k] = x.data()[k] - step;

@@ -11,6 +11,7 @@
 #include <nninit/harness/resnet.hpp>
 #include <nninit/harness/signal.hpp>
 #include <nninit/harness/train.hpp>
+#include <nninit/harness/transformer_signal.hpp>
 
 #include <cstdio>
 #include <exception>
@@ -96,6 +97,20 @@ void harness() {
     h::initialize(normed_res, nninit::initializer("kaiming_normal"), nninit::engine(7));
     (void)h::measure_signal(normed_res, opt, nninit::engine(8));
   }
+  h::vit_config vc;
+  vc.stack.blocks = 2, vc.stack.width = 8, vc.stack.heads = 2, vc.stack.ffn_width = 8, vc.stack.packed_qkv = true;
+  vc.side = 8, vc.patch = 4;
+  h::vit<T> vit(vc);
+  h::initialize(vit, nninit::initializer("torch_default"), nninit::engine(9));
+  h::transformer_signal tokens;
+  opt.at_batch = [&] { tokens = h::measure_tokens(vit); };
+  (void)h::measure_signal(vit, h::matrix<T>::Zero(64, 4).eval(), opt, nninit::engine(10));
+  h::lm_config lc;
+  lc.stack = vc.stack, lc.stack.form = h::block_form::post_norm, lc.tied = true, lc.vocabulary = 5, lc.context = 4;
+  h::char_lm<T> lm(lc);
+  h::initialize(lm, nninit::initializer("kaiming_normal"), nninit::engine(11));
+  opt.at_batch = [&] { tokens = h::measure_tokens(lm); };
+  (void)h::measure_signal(lm, h::matrix<T>::Zero(1, 8).eval(), opt, nninit::engine(12));
 }
 
 void training() {

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Parity of the nninit harness's normalization layers and optimizers with PyTorch (written
-against PyTorch 1.13), in double precision.
+"""Parity of the nninit harness's normalization layers, optimizers and transformer with PyTorch
+(written against PyTorch 1.13), in double precision.
 
 usage: harness_parity.py HARNESS_PARITY_DRIVER [--quiet]
 
@@ -24,6 +24,9 @@ its inputs and what the harness computed from them, rebuilds the same tensors in
                steps of loss = 0.5 ||W X + b - Y||^2: the gradients and W, b after every step
   clip         harness::clip_gradients vs torch.nn.utils.clip_grad_norm_: returned total norm and
                gradients after clipping, below, above and just above (within 1e-6 of) the norm
+  transformer, transformer_plan
+               the ViT and causal LM in every block form, and the torch_default rule's plans
+               against nn.TransformerEncoderLayer: see transformer_parity.py
 
 Tolerances: layer values and gradients, and the clipping, within 1e-10 absolute on O(1) values
 (relative to the reference's largest magnitude where that exceeds 1: the small-input cases have
@@ -49,6 +52,8 @@ try:
 except Exception as exc:  # ImportError, or a broken install failing while importing
     print(f"harness_parity: SKIPPED: 'import torch' failed under {sys.executable}: {exc}")
     sys.exit(SKIP)
+
+import transformer_parity  # noqa: E402 (needs torch, imported above)
 
 F64 = torch.float64
 TOL_LAYER = 1e-10  # forward values and gradients (double: differences are ~1e-15 in practice)
@@ -281,7 +286,9 @@ def main(argv):
 
     r = Report(quiet)
     handlers = {"batch_norm": batch_norm_checks, "layer_norm": norm_checks, "rms_norm": norm_checks,
-                "optimizer": optimizer_checks, "clip": clip_checks}
+                "optimizer": optimizer_checks, "clip": clip_checks,
+                "transformer": transformer_parity.transformer_checks,
+                "transformer_plan": transformer_parity.transformer_plan_checks}
     seen = set()
     for case in cases:
         kind = case.get("kind")

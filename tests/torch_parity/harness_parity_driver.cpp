@@ -1,6 +1,7 @@
 // harness_parity_driver: prints, as JSON lines (one case a line), what the harness's normalization
-// layers (batch_norm, layer_norm, rms_norm), its optimizers (AdamW, SGD with momentum) and its
-// global-norm gradient clipping compute in double precision, so that harness_parity.py can
+// layers (batch_norm, layer_norm, rms_norm), its optimizers (AdamW, SGD with momentum), its
+// global-norm gradient clipping and its transformers (logits, loss, gradients; the torch_default
+// rule's plans) compute in double precision, so that harness_parity.py can
 // recompute the same with PyTorch and compare. It is a test helper, not a user tool; it takes no
 // arguments.
 //
@@ -13,7 +14,10 @@
 // Python's json module reads, so that a non-finite value fails the comparison instead of the parse.
 #include <nninit/harness/layers/batch_norm.hpp>
 #include <nninit/harness/layers/layer_norm.hpp>
+#include <nninit/harness/init.hpp>
 #include <nninit/harness/optimizer.hpp>
+#include <nninit/harness/train.hpp>
+#include <nninit/harness/transformer.hpp>
 #include <nninit/normal.hpp>
 #include <nninit/uniform.hpp>
 
@@ -22,6 +26,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <limits>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -242,6 +248,113 @@ std::string clip_case(const std::string& name, double max_norm) {
                  {"b_clipped", json(b_grad)}});
 }
 
+// ---------------------------------------------------------------------------------------------
+// Transformers: a small ViT (side 8, patches 4x4: 4 + cls tokens) or causal LM with random
+// parameters (gains near 1), one forward on random images or ids, the mean cross-entropy against
+// random labels (next tokens for the LM), its backward: every parameter, the logits, the loss
+// and every gradient.
+// ---------------------------------------------------------------------------------------------
+const char* form_name(h::block_form f) { return nninit::detail::name_of(f).data(); }
+
+std::string params_json(const std::vector<h::parameter<double>>& params, bool grads) {
+  fields f;
+  for (const auto& p : params) f.emplace_back(p.name, json(grads ? *p.grad : *p.value));
+  return object(f);
+}
+
+std::string transformer_case(const std::string& name, bool lm, const h::transformer_stack& stack, bool tied) {
+  std::unique_ptr<h::network<double>> net;
+  const Eigen::Index batch = 3, vocabulary = 11, context = 5;
+  mat x;
+  if (lm) {
+    h::lm_config c;
+    c.stack = stack, c.vocabulary = vocabulary, c.context = context, c.tied = tied;
+    net = std::make_unique<h::char_lm<double>>(c);
+    x = (uniform(1, context * batch, 0, 1) * static_cast<double>(vocabulary)).array().floor().matrix();
+  } else {
+    h::vit_config c;
+    c.stack = stack, c.side = 8, c.patch = 4, c.classes = 4;
+    net = std::make_unique<h::vit<double>>(c);
+    x = uniform(64, batch, 0, 1);
+  }
+  auto params = net->parameters();
+  for (auto& p : params) {
+    if (p.kind == nninit::parameter_kind::norm_gain) *p.value = uniform(p.value->rows(), p.value->cols(), 0.5, 1.5);
+    else *p.value = normal(p.value->rows(), p.value->cols(), 0, 0.4);
+  }
+  const mat logits = net->forward(x);
+  std::vector<int> labels(static_cast<std::size_t>(logits.cols()));
+  const mat u = uniform(1, logits.cols(), 0, 1);
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    labels[i] = std::min(static_cast<int>(u(0, static_cast<Eigen::Index>(i)) * static_cast<double>(logits.rows())),
+                         static_cast<int>(logits.rows()) - 1);
+  mat grad;
+  const double loss = h::detail::softmax_cross_entropy<double>(logits, labels.data(), &grad, nullptr);
+  net->backward(grad);
+  std::vector<std::string> label_text;
+  for (int l : labels) label_text.push_back(std::to_string(l));
+  std::vector<std::string> alpha, s;
+  for (double v : stack.shortcut_scale) alpha.push_back(num(v));
+  for (double v : stack.branch_scale) s.push_back(num(v));
+  return object({{"case", str(name)},
+                 {"kind", str("transformer")},
+                 {"task", str(lm ? "lm" : "vit")},
+                 {"form", str(form_name(stack.form))},
+                 {"norm", str(nninit::detail::name_of(stack.norm).data())},
+                 {"activation", str(stack.act.text())},
+                 {"blocks", std::to_string(stack.blocks)},
+                 {"width", std::to_string(stack.width)},
+                 {"heads", std::to_string(stack.heads)},
+                 {"packed", stack.packed_qkv ? "true" : "false"},
+                 {"bias", stack.bias ? "true" : "false"},
+                 {"tied", tied ? "true" : "false"},
+                 {"alpha", array(alpha)},
+                 {"s", array(s)},
+                 {"ln_eps", num(1e-5)},
+                 {"rms_eps", num(std::numeric_limits<double>::epsilon())},
+                 {"context", std::to_string(context)},
+                 {"batch", std::to_string(batch)},
+                 {"params", params_json(params, false)},
+                 {"x", json(x)},
+                 {"labels", array(label_text)},
+                 {"logits", json(logits)},
+                 {"loss", num(loss)},
+                 {"grads", params_json(params, true)}});
+}
+
+/// The torch_default rule's plan of every weight of a ViT and an LM (d = 32, h = 4, d_ff = 64):
+/// name, role, distribution and its bound or std, and fans, to set beside torch's own modules.
+std::string plan_case(bool packed) {
+  h::vit_config c;
+  c.stack.blocks = 1, c.stack.width = 32, c.stack.heads = 4, c.stack.ffn_width = 64, c.stack.packed_qkv = packed;
+  h::vit<double> net(c);
+  std::vector<std::string> plans;
+  for (const auto& pl : h::plan_weights(net, nninit::initializer("torch_default")))
+    plans.push_back(object({{"name", str(pl.name)},
+                            {"role", str(nninit::detail::name_of(pl.role).data())},
+                            {"scheme", str(std::string(pl.scheme.name()))},
+                            {"dist", str(std::string(nninit::detail::name_of(pl.plan.dist)))},
+                            {"bound", num(pl.plan.bound)},
+                            {"std", num(pl.plan.std)},
+                            {"rows", std::to_string(pl.plan.shape.dims[0])},
+                            {"fan_in", std::to_string(pl.plan.fan_in)},
+                            {"fan_out", std::to_string(pl.plan.fan_out)}}));
+  std::vector<std::string> biases;
+  for (const auto& p : net.parameters())
+    if (p.kind == nninit::parameter_kind::bias) {
+      const auto v = nninit::initializer("torch_default").for_parameter(p.kind, p.role);
+      biases.push_back(object({{"name", str(p.name)}, {"torch_default", v.torch_default ? "true" : "false"}, {"value", num(v.value)}}));
+    }
+  return object({{"case", str(packed ? "torch_default plan, packed qkv" : "torch_default plan, separate q k v")},
+                 {"kind", str("transformer_plan")},
+                 {"width", "32"},
+                 {"heads", "4"},
+                 {"ffn_width", "64"},
+                 {"patch_inputs", "49"},
+                 {"plans", array(plans)},
+                 {"biases", array(biases)}});
+}
+
 void print(const std::string& line) { std::printf("%s\n", line.c_str()); }
 
 }  // namespace
@@ -296,6 +409,26 @@ int main() try {
   print(clip_case("clip below the threshold (max_norm 10)", 10));
   print(clip_case("clip above the threshold (max_norm 1)", 1));
   print(clip_case("clip just above the norm (max_norm = norm + 5e-7)", -5e-7));
+
+  h::transformer_stack st;
+  st.blocks = 2, st.width = 8, st.heads = 2, st.ffn_width = 12;
+  for (const auto form : {h::block_form::post_norm, h::block_form::pre_norm, h::block_form::no_norm, h::block_form::attention_only})
+    for (const bool lm : {false, true}) {
+      h::transformer_stack f = st;
+      f.form = form;
+      print(transformer_case(std::string(lm ? "lm " : "vit ") + form_name(form), lm, f, false));
+    }
+  h::transformer_stack v = st;
+  v.packed_qkv = true, v.bias = false, v.norm = h::norm_kind::rms, v.act = h::activation(h::activation_kind::relu);
+  print(transformer_case("vit pre rms packed no-bias relu", false, v, false));
+  v.form = h::block_form::post_norm, v.shortcut_scale = {1.6, 2.1}, v.branch_scale = {0.7, 0.4};
+  print(transformer_case("lm post rms packed alpha and s, tied", true, v, true));
+  v = st, v.form = h::block_form::pre_norm, v.branch_scale = {0.5, 0.25}, v.heads = 4;
+  print(transformer_case("lm pre s = 0.5, 0.25, 4 heads, tied", true, v, true));
+  v.form = h::block_form::no_norm, v.shortcut_scale = {0.9, 1.2};
+  print(transformer_case("vit none alpha and s", false, v, false));
+  print(plan_case(false));
+  print(plan_case(true));
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "harness_parity_driver: %s\n", e.what());

@@ -285,7 +285,7 @@ class graph_network : public network<T> {
   /// What the input's row count must be, for the message ("784", "channels*height*width = 98").
   virtual std::string input_rule() const { return nninit::detail::number(this->input_size()); }
 
-  void check_input(const matrix<T>& x) const {
+  virtual void check_input(const matrix<T>& x) const {
     if (x.rows() != this->input_size())
       nninit::detail::checker(name(), "").fail("input rows", input_rule(), nninit::detail::number(static_cast<index>(x.rows())));
   }

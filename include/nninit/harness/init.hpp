@@ -6,17 +6,28 @@
 #include <vector>
 
 #include "../network_plan.hpp"
+#include "../packed.hpp"
 #include "../torch_default.hpp"
 #include "network.hpp"
 
 namespace nninit::harness {
 
 /// The plan of every weight of `net` under `scheme`'s network rule, without writing anything.
+/// A packed weight (parameter::packed_roles) has one plan per block, in order, named
+/// "<name>[<role>]".
 template <class T>
 std::vector<layer_plan> plan_weights(network<T>& net, const initializer& scheme) {
   std::vector<layer_spec> weights;
-  for (const auto& p : net.parameters())
-    if (p.kind == parameter_kind::weight) weights.push_back({p.name, p.role, p.shape});
+  for (const auto& p : net.parameters()) {
+    if (p.kind != parameter_kind::weight) continue;
+    if (p.packed_roles.empty()) {
+      weights.push_back({p.name, p.role, p.shape});
+      continue;
+    }
+    nninit::shape block = p.shape;
+    block.dims[0] /= static_cast<index>(p.packed_roles.size());
+    for (layer_role r : p.packed_roles) weights.push_back({nninit::detail::cat(p.name, "[", nninit::detail::name_of(r), "]"), r, block});
+  }
   return plan_network(scheme, weights, net.structure());
 }
 
@@ -27,7 +38,9 @@ std::vector<layer_plan> plan_weights(network<T>& net, const initializer& scheme)
 /// its kind and role (initializer::for_parameter): biases 0 (PyTorch's U(+-1/sqrt(fan_in)) under
 /// torch_default, which is the whole of nn.Linear's default), scalar biases 0, branch
 /// multipliers 1 (Fixup's rule 3; 0 under skipinit and rezero), norm gains 1 (0 on the last of
-/// each branch under zero_gamma) and norm biases 0. LSUV's data-dependent part is harness/lsuv.hpp.
+/// each branch under zero_gamma) and norm biases 0. A packed weight (the QKV in-projection) is
+/// filled block by block as separate tensors (fill_packed), block j from base.fork(i).fork(j).
+/// LSUV's data-dependent part is harness/lsuv.hpp.
 ///
 /// Every weight's plan is made before anything is written, so a scheme that does not fit the
 /// network (dirac on a linear layer, eye on a conv) throws init_error and leaves the network
@@ -40,6 +53,15 @@ void initialize(network<T>& net, const initializer& scheme, const engine& base) 
   for (std::size_t i = 0; i < params.size(); ++i) {
     auto& p = params[i];
     const engine eng = base.fork(static_cast<std::uint64_t>(i));
+    if (p.kind == parameter_kind::weight && !p.packed_roles.empty()) {
+      // Each block as its own tensor: its role's scheme, its own fans and stream (fill_packed).
+      std::vector<packed_block> blocks;
+      for (std::size_t j = 0; j < p.packed_roles.size(); ++j)
+        blocks.push_back({p.value->rows() / static_cast<index>(p.packed_roles.size()), plans[next_weight++].scheme,
+                          eng.fork(static_cast<std::uint64_t>(j)), std::string(nninit::detail::name_of(p.packed_roles[j]))});
+      fill_packed(*p.value, blocks, p.shape);
+      continue;
+    }
     if (p.kind == parameter_kind::weight) {
       plans[next_weight++].scheme.fill(*p.value, eng, p.shape);
       continue;

@@ -40,6 +40,9 @@ struct parameter {
   nninit::shape shape;  ///< logical shape of a weight ((out, in) or (out, in, kh, kw)); of the
                         ///< weight a bias belongs to, for a bias
   index block = -1;     ///< residual block (0-based) for branch parameters, else -1
+  /// A packed weight's equal row blocks, each filled as its own tensor with the scheme of its role
+  /// (PyTorch's packed QKV in-projection: query, key, value); empty for an ordinary parameter.
+  std::vector<layer_role> packed_roles = {};
 };
 
 /// A point of the network where statistics are taken: the pre-activation of a layer (what
@@ -96,6 +99,9 @@ class network {
   /// The smallest batch a training-mode forward accepts: 2 with batch normalization over a
   /// batch of vectors (one value per channel has no variance; PyTorch refuses it too), else 1.
   virtual index min_training_batch() const { return 1; }
+  /// False when the input is not a point of a space (a language model's token ids): no
+  /// input-output Jacobian.
+  virtual bool differentiable_input() const { return true; }
   /// One line: "mlp depth 50, width 512, relu, no bias".
   virtual std::string summary() const = 0;
 };

@@ -5,6 +5,7 @@
 #include <Eigen/SVD>
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -64,6 +65,9 @@ struct signal_options {
   gradient_source gradient = gradient_source::random;
   index jacobian_max_size = 1024;  ///< skip the Jacobian when input or output is larger
   index jacobian_inputs = 1;       ///< inputs the Jacobian's statistics are averaged over
+  /// Called after the batch's forward and backward pass, before the Jacobian's: what reads the
+  /// network's caches (measure_tokens of transformer_signal.hpp) reads them here.
+  std::function<void()> at_batch = {};
 };
 
 namespace detail {
@@ -143,10 +147,21 @@ inline double second_moment_ratio(const signal_stats& s) {
 /// drawn from `eng` (input from fork 0, output gradient from fork 1), so a measurement is a
 /// function of (network, eng, options). The network must be initialized already.
 template <class T>
+signal_stats measure_signal(network<T>& net, const matrix<T>& x, const signal_options& opt, const engine& eng);
+
+template <class T>
 signal_stats measure_signal(network<T>& net, const signal_options& opt, const engine& eng) {
-  signal_stats out;
   matrix<T> x(net.input_size(), opt.batch);
   nninit::normal(x, eng.fork(0));
+  return measure_signal(net, x, opt, eng);
+}
+
+/// The same on a given batch x (real images; a language model's token ids): opt.batch is unused,
+/// the Jacobian's inputs are x's first columns, and a network whose input is not differentiable
+/// (token ids) has none.
+template <class T>
+signal_stats measure_signal(network<T>& net, const matrix<T>& x, const signal_options& opt, const engine& eng) {
+  signal_stats out;
   const matrix<T> y = net.forward(x);
   matrix<T> g(y.rows(), y.cols());
   if (opt.gradient == gradient_source::random) {
@@ -169,6 +184,7 @@ signal_stats measure_signal(network<T>& net, const signal_options& opt, const en
     if ((!f.finite || !b.finite) && out.finite) out.finite = false, out.first_non_finite = p.name;
     out.layers.push_back({p.name, f.mean, f.var, b.var, 0, 0, f.var + f.mean * f.mean, p.in_branch});
   }
+  if (opt.at_batch) opt.at_batch();
   if (const layer_stats* first = first_main_layer(out)) {
     const double forward = first->forward_var, backward = first->backward_var;
     for (auto& l : out.layers) l.forward_ratio = l.forward_var / forward, l.backward_ratio = l.backward_var / backward;
@@ -178,6 +194,8 @@ signal_stats measure_signal(network<T>& net, const signal_options& opt, const en
   const index n_in = net.input_size(), n_out = net.output_size();
   if (!out.finite) {
     jac.note = "not computed: the signal is not finite";
+  } else if (!net.differentiable_input()) {
+    jac.note = "not computed: the input is token ids";
   } else if (std::max(n_in, n_out) > opt.jacobian_max_size) {
     jac.note = nninit::detail::cat("not computed: ", nninit::detail::number(n_in), " inputs and ",
                                    nninit::detail::number(n_out), " outputs, above the limit of ",
@@ -189,7 +207,7 @@ signal_stats measure_signal(network<T>& net, const signal_options& opt, const en
     // with the probing batch's statistics held constant.
     const network_mode mode = net.mode();
     net.set_mode(network_mode::frozen);
-    const index inputs = std::min(std::max<index>(opt.jacobian_inputs, 1), opt.batch);
+    const index inputs = std::min(std::max<index>(opt.jacobian_inputs, 1), static_cast<index>(x.cols()));
     const matrix<T> identity = matrix<T>::Identity(n_out, n_out);
     double mean_sq = 0, max_sv = 0, min_sv = std::numeric_limits<double>::infinity();
     bool finite = true;

@@ -1,6 +1,7 @@
-// nninit harness layers: one learnable scalar applied to a whole buffer. The multiplier y = s x
-// of a residual branch (Fixup's scale, SkipInit's and ReZero's alpha) and the scalar bias
-// y = x + b (Fixup's biases). Each is a 1x1 parameter, so optimizers see one kind of value.
+// nninit harness layers: one scalar applied to a whole buffer. The learnable multiplier y = s x
+// of a residual branch (Fixup's scale, SkipInit's and ReZero's alpha) and scalar bias y = x + b
+// (Fixup's biases), each a 1x1 parameter so optimizers see one kind of value; and the constant
+// multiplier of a transformer block's planned scalars.
 #pragma once
 
 #include <string>
@@ -30,6 +31,21 @@ class multiplier final : public layer<T> {
 
  private:
   placement where_;
+};
+
+/// y = c x with a constant c, not a parameter: a transformer block's planned scalars (the
+/// shortcut's alpha of post-LN and DeepNorm, the branch multiplier s of depth-μP), which the
+/// network rule sets and training leaves alone.
+template <class T>
+class constant_scale final : public layer<T> {
+ public:
+  explicit constant_scale(double c) : value(c) {}
+  double value;
+
+  void forward(const matrix<T>& x, matrix<T>& y) override { y.noalias() = static_cast<T>(value) * x; }
+  void backward(const matrix<T>&, const matrix<T>&, const matrix<T>& dy, const input_gradient<T>& dx) override {
+    dx.set(static_cast<T>(value) * dy);
+  }
 };
 
 template <class T>

@@ -1,0 +1,156 @@
+// nninit harness layers: multi-head self-attention in two steps, the input projection
+// [Q; K; V] = W x (+ b) and the attention itself, softmax(scale * K^T Q) per head, over the tokens
+// of each example (a batch is d x (tokens * examples), the tokens of an example adjacent). The
+// output projection W_O is a dense layer after them, as nn.MultiheadAttention's out_proj.
+//
+// Per example and head, with Q, K, V the head's (d_head x n) slices: S = scale K^T Q (n x n, column
+// i the scores of query i over the keys), P = softmax down each column (keys j > i left out under
+// the causal mask), O = V P. Backward: dV = dO P^T, dP = V^T dO, dS = P .* (dP - 1 (1^T (P .* dP))),
+// dQ = scale K dS, dK = scale Q dS^T (Vaswani et al. 2017, eq. 1; PyTorch's
+// scaled_dot_product_attention computes the same in the transposed layout).
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../graph.hpp"
+
+namespace nninit::harness::layers {
+
+/// [Q; K; V] = W x (+ b): one packed (3d, d) weight as PyTorch's in_proj_weight (role query, its
+/// three row blocks filled as separate tensors: `packed_roles`), or three (d, d) weights.
+template <class T>
+class qkv_projection final : public layer<T> {
+ public:
+  /// One matrix when packed, else W_Q, W_K, W_V; biases alike (empty without biases).
+  std::vector<matrix<T>> weights, weight_grads, biases, bias_grads;
+
+  qkv_projection(placement where, index width, bool packed, bool with_bias) : where_(std::move(where)), width_(width) {
+    const int n = packed ? 1 : 3;
+    const index rows = packed ? 3 * width : width;
+    for (int i = 0; i < n; ++i) {
+      weights.push_back(matrix<T>::Zero(rows, width));
+      weight_grads.push_back(matrix<T>::Zero(rows, width));
+      if (with_bias) biases.push_back(matrix<T>::Zero(rows, 1)), bias_grads.push_back(matrix<T>::Zero(rows, 1));
+    }
+  }
+  bool packed() const { return weights.size() == 1; }
+
+  void forward(const matrix<T>& x, matrix<T>& y) override {
+    y.resize(3 * width_, x.cols());
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      const index rows = weights[i].rows(), first = static_cast<index>(i) * width_;
+      y.middleRows(first, rows).noalias() = weights[i] * x;
+      if (!biases.empty()) y.middleRows(first, rows).colwise() += biases[i].col(0);
+    }
+  }
+  void backward(const matrix<T>& x, const matrix<T>&, const matrix<T>& dy, const input_gradient<T>& dx) override {
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      const index rows = weights[i].rows(), first = static_cast<index>(i) * width_;
+      weight_grads[i].noalias() = dy.middleRows(first, rows) * x.transpose();
+      if (!biases.empty()) bias_grads[i] = dy.middleRows(first, rows).rowwise().sum();
+      if (!dx.dx) continue;
+      if (i == 0) dx.set(weights[i].transpose() * dy.middleRows(first, rows));
+      else dx.dx->noalias() += weights[i].transpose() * dy.middleRows(first, rows);
+    }
+  }
+  void add_parameters(std::vector<parameter<T>>& out) override {
+    static constexpr layer_role roles[] = {layer_role::query, layer_role::key, layer_role::value};
+    static constexpr const char* names[] = {".q", ".k", ".v"};
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      const std::string name = where_.name + (packed() ? ".in_proj" : names[i]);
+      const nninit::shape s{weights[i].rows(), weights[i].cols()};
+      parameter<T> w{name + ".weight", &weights[i], &weight_grads[i], parameter_kind::weight, roles[i], s, where_.block};
+      if (packed()) w.packed_roles.assign(std::begin(roles), std::end(roles));
+      out.push_back(std::move(w));
+      if (biases.empty()) continue;
+      parameter<T> b{name + ".bias", &biases[i], &bias_grads[i], parameter_kind::bias, roles[i], s, where_.block};
+      b.packed_roles = out.back().packed_roles;
+      out.push_back(std::move(b));
+    }
+  }
+  double macs_per_example() const override { return 3.0 * static_cast<double>(width_ * width_); }  // per column
+
+ private:
+  placement where_;
+  index width_;
+};
+
+/// softmax(scale K^T Q) per head, applied to V: (3d, n * batch) -> (d, n * batch).
+template <class T>
+class attention final : public layer<T> {
+ public:
+  /// Multiplies the scores; 1/sqrt(d_head) by default (μP uses 1/d_head).
+  double scale;
+
+  attention(index width, index heads, index tokens, bool causal)
+      : scale(1 / std::sqrt(static_cast<double>(width / heads))), width_(width), heads_(heads), tokens_(tokens),
+        causal_(causal) {}
+
+  index heads() const { return heads_; }
+  index tokens() const { return tokens_; }
+  bool causal() const { return causal_; }
+  /// The attention weights of the last forward: n x n per (example, head), column i the weights
+  /// of query i over the keys; the block of example b, head h starts at column (b * heads + h) * n.
+  const matrix<T>& probabilities() const { return probs_; }
+
+  void forward(const matrix<T>& x, matrix<T>& y) override {
+    const index n = tokens_, dh = width_ / heads_, batch = x.cols() / n;
+    const T s = static_cast<T>(scale);
+    y.resize(width_, x.cols());
+    probs_.resize(n, n * heads_ * batch);
+    for (index b = 0; b < batch; ++b)
+      for (index h = 0; h < heads_; ++h) {
+        auto q = x.block(h * dh, b * n, dh, n);
+        auto k = x.block(width_ + h * dh, b * n, dh, n);
+        auto v = x.block(2 * width_ + h * dh, b * n, dh, n);
+        auto p = probs_.middleCols((b * heads_ + h) * n, n);
+        p.noalias() = k.transpose() * q;
+        for (index i = 0; i < n; ++i) {
+          const index keys = causal_ ? i + 1 : n;
+          auto col = p.col(i).head(keys);
+          col *= s;
+          col.array() = (col.array() - col.maxCoeff()).exp();
+          col /= col.sum();
+          if (keys < n) p.col(i).tail(n - keys).setZero();
+        }
+        y.block(h * dh, b * n, dh, n).noalias() = v * p;
+      }
+  }
+
+  void backward(const matrix<T>& x, const matrix<T>&, const matrix<T>& dy, const input_gradient<T>& dx) override {
+    if (!dx.dx) return;
+    const index n = tokens_, dh = width_ / heads_, batch = x.cols() / n;
+    const T s = static_cast<T>(scale);
+    matrix<T>& g = *dx.dx;
+    if (!dx.accumulate) g.setZero(3 * width_, x.cols());
+    dp_.resize(n, n);
+    for (index b = 0; b < batch; ++b)
+      for (index h = 0; h < heads_; ++h) {
+        auto q = x.block(h * dh, b * n, dh, n);
+        auto k = x.block(width_ + h * dh, b * n, dh, n);
+        auto v = x.block(2 * width_ + h * dh, b * n, dh, n);
+        auto p = probs_.middleCols((b * heads_ + h) * n, n);
+        auto dout = dy.block(h * dh, b * n, dh, n);
+        g.block(2 * width_ + h * dh, b * n, dh, n).noalias() += dout * p.transpose();  // dV
+        dp_.noalias() = v.transpose() * dout;
+        // dS = P .* (dP - column sums of P .* dP); masked entries have P = 0 and stay 0.
+        const Eigen::Array<T, 1, Eigen::Dynamic> dots = p.cwiseProduct(dp_).colwise().sum().array();
+        dp_ = (p.array() * (dp_.array().rowwise() - dots)).matrix() * s;
+        g.block(h * dh, b * n, dh, n).noalias() += k * dp_;                       // dQ
+        g.block(width_ + h * dh, b * n, dh, n).noalias() += q * dp_.transpose();  // dK
+      }
+  }
+  /// Per column (token): its scores against n keys and its mix of n values, d each.
+  double macs_per_example() const override { return 2.0 * static_cast<double>(tokens_ * width_); }
+
+ private:
+  index width_, heads_, tokens_;
+  bool causal_;
+  matrix<T> probs_, dp_;
+};
+
+}  // namespace nninit::harness::layers

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nninit needs, only those missing. Usage: deps.sh core|test|docs
-#   core: build the library and the nninit tool, with Fashion-MNIST for `nninit compare`'s training;
+#   core: build the library and the nninit tool, with Fashion-MNIST (and fortunes, a text corpus
+#   for the language model) for `nninit compare`'s training;
 #   test: also the optional test dependencies (PyTorch for parity tests, Random123 for the Philox
 #   cross-check, clang for the cross-build test, Chromium to check that the HTML report renders,
 #   Open MPI for the sharded-init example, pkg-config for the Makefile consumer of nninit.pc,
@@ -8,7 +9,7 @@
 #   cppcheck for the headers' lint tests);
 #   docs: what the documentation needs (the core tools and Doxygen).
 set -euo pipefail
-core=(cmake g++ make libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev zlib1g-dev dataset-fashion-mnist)
+core=(cmake g++ make libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev zlib1g-dev dataset-fashion-mnist fortunes)
 test_extra=(clang python3 python3-numpy python3-torch libtorch-dev librandom123-dev chromium libopenmpi-dev openmpi-bin pkg-config doxygen libclang-rt-14-dev clang-tidy cppcheck)
 case "${1:-core}" in
   core) wanted=("${core[@]}") ;;

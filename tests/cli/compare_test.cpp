@@ -261,7 +261,7 @@ TEST_CASE("compare: an overflowing signal is null in the JSON, flagged, and name
 
 TEST_CASE("compare: bad input exits with 2, one nninit:: line, and writes no file") {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-      {{"--arch", "transformer"}, "nninit::compare: arch must be one of mlp, resmlp, resnet, got 'transformer'"},
+      {{"--arch", "transformer"}, "nninit::compare: arch must be one of mlp, resmlp, resnet, vit, lm, got 'transformer'"},
       {{"--depth", "0"}, "nninit::compare: depth must be an integer in [1, 10000], got 0"},
       {{"--width", "0"}, "nninit::compare: width must be an integer in [1, 65536], got 0"},
       {{"--schemes", "kaiming_gaussian"}, "nninit::initializer: scheme must be one of constant"},

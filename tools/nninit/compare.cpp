@@ -28,6 +28,7 @@
 #include <nninit/harness/lsuv.hpp>
 #include <nninit/harness/mlp.hpp>
 #include <nninit/harness/resnet.hpp>
+#include <nninit/harness/transformer.hpp>
 #include <nninit/propagation.hpp>
 #include <nninit/registry.hpp>
 #include <nninit/vi3nr.hpp>
@@ -54,7 +55,11 @@ struct compare_options {
   static constexpr nninit::index unset = std::numeric_limits<nninit::index>::min();
   nninit::index depth = unset, width = unset, train_depth = unset, train_width = unset, train_samples = unset;
   nninit::index layers_per_block = 2;
-  std::string norm = "none";
+  std::string norm;  // none (mlp, resmlp, resnet); pre (vit, lm)
+  // Transformers.
+  nninit::index heads = 4, ffn_width = unset, patch = 7, context = 64, steps = unset, validation_windows = 256;
+  bool rms = false, tied = false;
+  std::string corpus = h::default_corpus_path();
   std::vector<std::string> activations;
   std::vector<std::string> schemes;
   std::vector<std::string> sets;
@@ -63,11 +68,12 @@ struct compare_options {
   std::string seed = "0";
   std::string gradient = "random";
   std::string train = "fashion-mnist";
-  nninit::index epochs = 1, train_batch = 128, warmup = 0;
-  std::string optimizer = "sgd";
+  nninit::index epochs = 1, train_batch = unset, warmup = 0;
+  std::string optimizer;  // sgd (mlp, resmlp, resnet); adamw (vit, lm)
   double learning_rate = 0;
   const CLI::Option* lr_option = nullptr;  // not given: the default for the architecture and optimizer
   double momentum = 0.9, weight_decay = 0, clip = 0;
+  double beta1 = h::optimizer_options{}.beta1, beta2 = h::optimizer_options{}.beta2, eps = h::optimizer_options{}.eps;
   bool cosine = false;
   unsigned threads = 0;
   std::string json, report;
@@ -75,6 +81,8 @@ struct compare_options {
 
 const std::vector<std::string> default_schemes = {"xavier_normal", "kaiming_normal", "lecun_normal", "orthogonal",
                                                   "torch_default", "lsuv"};
+// PyTorch's nn.TransformerEncoderLayer init, Glorot and He on every weight, GPT-2's N(0, 0.02^2).
+const std::vector<std::string> default_transformer_schemes = {"torch_default", "xavier_uniform", "kaiming_normal", "gpt2"};
 
 void check_range(std::string_view argument, nninit::index v, nninit::index lo, nninit::index hi) {
   if (v < lo || v > hi)
@@ -143,6 +151,19 @@ std::unique_ptr<h::graph_network<T>> make_network(const config& c, const nninit:
   const nninit::index depth = for_training ? c.train_depth : c.depth;
   const nninit::index width = for_training ? c.train_width : c.width;
   const nninit::residual_parameters scalars = scheme.residual_parameters();
+  if (c.transformer()) {  // the probed network is the trained one
+    h::transformer_stack st;
+    st.blocks = depth, st.width = width, st.heads = c.heads, st.ffn_width = c.ffn_width, st.act = act;
+    st.form = c.form, st.norm = c.rms ? h::norm_kind::rms : h::norm_kind::layer;
+    if (c.arch == "vit") {
+      h::vit_config v;
+      v.stack = st, v.patch = c.patch, v.classes = classes;
+      return std::make_unique<h::vit<T>>(v);
+    }
+    h::lm_config l;
+    l.stack = st, l.context = c.context, l.tied = c.tied, l.vocabulary = c.text->vocabulary();
+    return std::make_unique<h::char_lm<T>>(l);
+  }
   if (c.arch == "mlp") {
     h::mlp_config m;
     m.inputs = for_training ? inputs : width;
@@ -184,6 +205,7 @@ std::optional<nninit::lsuv_report> calibrate(h::graph_network<T>& net, const nni
 /// depth-50 relu MLP trains at 0.002, diverges near 0.01; the residual MLP at 0.01), AdamW's
 /// PyTorch default.
 double default_learning_rate(const std::string& arch, nninit::harness::optimizer_kind opt) {
+  // Transformers train with AdamW by default (the same 1e-3).
   if (opt == nninit::harness::optimizer_kind::adamw) return 1e-3;
   return arch == "mlp" ? 0.002 : arch == "resmlp" ? 0.01 : 0.05;
 }
@@ -199,16 +221,21 @@ nninit::index default_train_samples(const std::string& arch) {
   return arch == "mlp" ? 0 : arch == "resmlp" ? 10000 : 5000;
 }
 
+/// Training steps of a transformer by default: 300 (the default `--arch vit` run, 4 schemes, in
+/// about a minute and a half on 2 cores).
+constexpr nninit::index default_transformer_steps = 300;
+
 config resolve(const compare_options& o, int argc, char** argv) {
   config c;
   c.command = command_line(argc, argv);
-  if (o.arch != "mlp" && o.arch != "resmlp" && o.arch != "resnet")
-    fail(command, "arch", "one of mlp, resmlp, resnet", in_quotes(o.arch));
+  if (o.arch != "mlp" && o.arch != "resmlp" && o.arch != "resnet" && o.arch != "vit" && o.arch != "lm")
+    fail(command, "arch", "one of mlp, resmlp, resnet, vit, lm", in_quotes(o.arch));
   c.arch = o.arch;
-  const bool resnet = c.arch == "resnet";
-  // mlp: layers; resmlp: blocks; resnet: blocks per stage (3 is ResNet-20), width: the first stage's.
-  c.depth = or_default(o.depth, c.arch == "mlp" ? 50 : c.arch == "resmlp" ? 100 : 3);
-  c.width = or_default(o.width, resnet ? 16 : 256);
+  const bool resnet = c.arch == "resnet", transformer = c.transformer();
+  // mlp: layers; resmlp: blocks; resnet: blocks per stage (3 is ResNet-20), width: the first
+  // stage's; vit, lm: transformer blocks and d_model.
+  c.depth = or_default(o.depth, c.arch == "mlp" ? 50 : c.arch == "resmlp" ? 100 : c.arch == "vit" ? 12 : c.arch == "lm" ? 6 : 3);
+  c.width = or_default(o.width, resnet ? 16 : transformer ? 64 : 256);
   check_range("depth", c.depth, 1, 10000);
   check_range("width", c.width, 1, resnet ? 1024 : 65536);
   c.layers_per_block = o.layers_per_block;
@@ -216,15 +243,39 @@ config resolve(const compare_options& o, int argc, char** argv) {
   if (c.arch == "mlp" && c.depth * c.width > (nninit::index{1} << 22))
     fail(command, "depth x width", "at most 2^22 (the statistics keep every layer's batch)",
          std::to_string(c.depth) + " x " + std::to_string(c.width));
-  const auto norm = nninit::detail::parse_enum<h::norm_kind>(o.norm);
-  if (!norm) fail(command, "norm", "one of " + nninit::detail::choices_of<h::norm_kind>(), in_quotes(o.norm));
-  c.norm = *norm;
+  if (transformer) {
+    const std::string form = o.norm.empty() ? "pre" : o.norm;
+    const auto f = nninit::detail::parse_enum<h::block_form>(form);
+    if (!f) fail(command, "norm", "one of " + nninit::detail::choices_of<h::block_form>() + " for a transformer", in_quotes(form));
+    c.form = *f;
+    c.rms = o.rms, c.tied = o.tied;
+    c.heads = o.heads, c.patch = o.patch, c.context = o.context, c.validation_windows = o.validation_windows;
+    c.ffn_width = or_default(o.ffn_width, 2 * c.width);
+    check_range("heads", c.heads, 1, c.width);
+    if (c.width % c.heads != 0)
+      fail(command, "heads", "a divisor of the width " + std::to_string(c.width), std::to_string(c.heads));
+    check_range("ffn-width", c.ffn_width, 1, 65536);
+    check_range("patch", c.patch, 1, 28);
+    if (28 % c.patch != 0) fail(command, "patch", "a divisor of the image side 28 (1, 2, 4, 7, 14, 28)", std::to_string(c.patch));
+    check_range("context", c.context, 1, 4096);
+    check_range("validation-windows", c.validation_windows, 1, 1 << 20);
+  } else {
+    const std::string name = o.norm.empty() ? "none" : o.norm;
+    const auto norm = nninit::detail::parse_enum<h::norm_kind>(name);
+    if (!norm) fail(command, "norm", "one of " + nninit::detail::choices_of<h::norm_kind>(), in_quotes(name));
+    c.norm = *norm;
+    if (o.rms || o.tied) fail(command, o.rms ? "rms" : "tied", "given only with --arch vit or lm", "given");
+  }
 
-  for (const std::string& a : o.activations.empty() ? std::vector<std::string>{"relu", "tanh"} : o.activations)
+  const std::vector<std::string> default_activations = transformer ? std::vector<std::string>{"gelu"}
+                                                                    : std::vector<std::string>{"relu", "tanh"};
+  for (const std::string& a : o.activations.empty() ? default_activations : o.activations)
     c.activations.push_back(h::activation::parse(a));  // init_error names the valid ones
 
   std::vector<std::string> names = o.schemes;
-  if (names.empty()) {
+  if (names.empty() && transformer) {
+    names = default_transformer_schemes;
+  } else if (names.empty()) {
     names = default_schemes;
     for (const auto& a : c.activations)  // PyTorch's tanh gain beside the default one
       if (a.kind == h::activation_kind::tanh) names.push_back("kaiming_normal:nonlinearity=tanh");
@@ -244,6 +295,9 @@ config resolve(const compare_options& o, int argc, char** argv) {
       if (e.scheme == scheme) e.options.emplace_back(s.substr(dot + 1, eq - dot - 1), s.substr(eq + 1)), used = true;
     if (!used) fail(command, "set", "for a scheme in --schemes", in_quotes(s));
   }
+  if (transformer)
+    for (const auto& e : c.schemes)
+      if (e.scheme == "lsuv") fail(command, "schemes", "schemes without data-dependent calibration for a transformer", "lsuv");
 
   c.bias = o.bias;
   c.batch = o.batch, c.seeds = o.seeds, c.jacobian_max = o.jacobian_max, c.calibration = o.calibration;
@@ -260,6 +314,14 @@ config resolve(const compare_options& o, int argc, char** argv) {
   if (o.train != "fashion-mnist" && o.train != "synthetic" && o.train != "none")
     fail(command, "train", "one of fashion-mnist, synthetic, none", in_quotes(o.train));
   c.train = o.train;
+  if (c.arch == "lm") {  // read now: a missing, empty or binary corpus is an error before any run
+    c.corpus = o.corpus;
+    c.text = std::make_shared<const h::text_corpus>(h::load_corpus(c.corpus));
+    const auto shortest = static_cast<nninit::index>(std::min(c.text->train.size(), c.text->validation.size()));
+    if (c.context >= shortest)
+      fail(command, "context", "shorter than the corpus's smaller split (" + std::to_string(shortest) + " bytes)",
+           std::to_string(c.context));
+  }
   // The trained network is the probed one (its depth, width, activation and norm), reading the
   // data through its first layer and ending in a classifier.
   c.train_depth = or_default(o.train_depth, c.depth);
@@ -267,12 +329,29 @@ config resolve(const compare_options& o, int argc, char** argv) {
   check_range("train-depth", c.train_depth, 1, 10000);
   check_range("train-width", c.train_width, 1, resnet ? 1024 : 65536);
   auto& t = c.train_options;
-  if (o.optimizer != "sgd" && o.optimizer != "adamw") fail(command, "optimizer", "sgd or adamw", in_quotes(o.optimizer));
-  t.algorithm = o.optimizer == "adamw" ? h::optimizer_kind::adamw : h::optimizer_kind::sgd;
-  t.epochs = o.epochs, t.batch = o.train_batch, t.momentum = o.momentum;
+  const std::string optimizer = o.optimizer.empty() ? (transformer ? "adamw" : "sgd") : o.optimizer;
+  if (optimizer != "sgd" && optimizer != "adamw") fail(command, "optimizer", "sgd or adamw", in_quotes(optimizer));
+  t.algorithm = optimizer == "adamw" ? h::optimizer_kind::adamw : h::optimizer_kind::sgd;
+  t.epochs = o.epochs, t.momentum = o.momentum;
+  t.batch = or_default(o.train_batch, c.arch == "vit" ? 64 : c.arch == "lm" ? 32 : 128);
   t.learning_rate = o.lr_option && o.lr_option->count() ? o.learning_rate : default_learning_rate(c.arch, t.algorithm);
   t.warmup = o.warmup, t.cosine = o.cosine, t.clip_norm = o.clip, t.weight_decay = o.weight_decay;
-  t.max_samples = or_default(o.train_samples, default_train_samples(c.arch));
+  t.beta1 = o.beta1, t.beta2 = o.beta2, t.eps = o.eps;
+  if (!(t.beta1 >= 0 && t.beta1 < 1)) fail(command, "beta1", "in [0, 1)", nninit::detail::number(t.beta1));
+  if (!(t.beta2 >= 0 && t.beta2 < 1)) fail(command, "beta2", "in [0, 1)", nninit::detail::number(t.beta2));
+  if (!(t.eps > 0 && std::isfinite(t.eps))) fail(command, "eps", "finite and > 0", nninit::detail::number(t.eps));
+  if (transformer) {
+    if (o.steps != compare_options::unset) check_range("steps", o.steps, 1, nninit::index{1} << 24);
+    if (c.arch == "lm" && o.train_samples != compare_options::unset)
+      fail(command, "train-samples", "not given for --arch lm (it trains on --steps batches of random windows)",
+           std::to_string(o.train_samples));
+    t.steps = or_default(o.steps, default_transformer_steps);
+  } else if (o.steps != compare_options::unset) {
+    fail(command, "steps", "given only with --arch vit or lm (use --train-samples)", std::to_string(o.steps));
+  }
+  // The ViT trains on its first steps x batch images unless --train-samples says otherwise.
+  t.max_samples = or_default(o.train_samples, c.arch == "vit" ? t.steps * t.batch : default_train_samples(c.arch));
+  if (c.arch == "lm") t.max_samples = 0;
   check_range("epochs", t.epochs, 1, 1000);
   check_range("train-batch", t.batch, 1, 65536);
   check_range("train-samples", t.max_samples, 0, nninit::index{1} << 31);
@@ -284,6 +363,7 @@ config resolve(const compare_options& o, int argc, char** argv) {
   if (!(t.clip_norm >= 0 && std::isfinite(t.clip_norm)))
     fail(command, "clip", "finite and >= 0 (0: no clipping)", nninit::detail::number(t.clip_norm));
 
+  if (c.arch == "lm") c.train_depth = c.depth, c.train_width = c.width;  // one network, probed and trained
   c.threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   if (c.threads > 256) fail(command, "threads", "at most 256", std::to_string(c.threads));
   c.json = o.json, c.report = o.report;
@@ -298,7 +378,7 @@ config resolve(const compare_options& o, int argc, char** argv) {
     const nninit::initializer init = make_initializer(e, c.activations.front(), standard_inputs);
     for (bool training : {false, true}) {
       if (training && c.train == "none") continue;
-      auto net = make_network<float>(c, init, c.activations.front(), training, 784, 10);
+      auto net = make_network<float>(c, init, c.activations.front(), training, 784, 10);  // inputs, classes of Fashion-MNIST
       (void)h::plan_weights(*net, init);
       const nninit::index batch = training ? t.batch : c.batch;
       if (batch < net->min_training_batch())
@@ -366,24 +446,83 @@ std::string outcome_of(const h::train_result& r, nninit::index classes) {
   return "";
 }
 
+/// The language model's training runs, one per (activation, scheme): --steps steps of AdamW on
+/// random windows of the corpus's training split, validation nats per character at the end.
+void train_language_model(const config& c, results& r, task_pool& pool) {
+  const auto& t = c.train_options;
+  r.train_data = c.text->source;
+  r.split = c.text->split;
+  r.classes = c.text->vocabulary();
+  r.train_examples = t.steps * t.batch * t.epochs;
+  r.train_available = static_cast<nninit::index>(c.text->train.size());
+  r.train_options = t;
+  r.train_options.loss_window = std::max<nninit::index>(1, t.steps * t.epochs / 60);
+  r.train.resize(c.activations.size() * c.schemes.size());
+  for (std::size_t a = 0; a < c.activations.size(); ++a) {
+    r.train_models.push_back(make_network<float>(c, nninit::initializer("kaiming_normal"), c.activations[a], true, 1, 0)->summary());
+    for (std::size_t s = 0; s < c.schemes.size(); ++s) {
+      compare::train_run& run = r.train[a * c.schemes.size() + s];
+      run.activation = c.activations[a].text();
+      run.scheme = &c.schemes[s];
+      pool.add("train " + run.activation + " " + run.scheme->label, [&c, &r, &run, act = c.activations[a]] {
+        const nninit::initializer init = make_initializer(*run.scheme, act, standard_inputs);
+        auto net = make_network<float>(c, init, act, true, 1, 0);
+        h::initialize(*net, init, nninit::engine(c.seed, 2));
+        auto& lm = dynamic_cast<h::char_lm<float>&>(*net);
+        run.result = h::train_lm(lm, *c.text, r.train_options, c.validation_windows, nninit::engine(c.seed, 3));
+        run.outcome = outcome_of(run.result, r.classes);
+      });
+    }
+  }
+}
+
+/// A transformer's probing batch: the first `batch` training images (vit), or `batch` windows
+/// spread evenly over the corpus's training split (lm); and what it is, for the outputs.
+h::matrix<double> probe_batch(const config& c, const h::dataset& data, std::string& what) {
+  if (c.arch == "vit") {
+    const nninit::index n = std::min<nninit::index>(c.batch, data.train_x.cols());
+    what = "the first " + std::to_string(n) + " training images of " + data.source;
+    return data.train_x.leftCols(n).cast<double>();
+  }
+  const auto starts = h::even_starts(static_cast<nninit::index>(c.text->train.size()), c.context, c.batch);
+  what = std::to_string(starts.size()) + " windows of " + std::to_string(c.context) + " bytes spread over the training split of " +
+         c.text->source;
+  h::matrix<double> x;
+  std::vector<int> labels;
+  h::corpus_windows(c.text->train, starts, c.context, x, labels);
+  return x;
+}
+
 results run(const config& c) {
   results r;
   task_pool pool;
+  // Transformers are probed on real data: the images or text they train on.
+  h::dataset data;
+  if (c.train != "none" || c.arch == "vit") data = h::training_data(c.train != "synthetic", c.seed);
+  h::matrix<double> probe;
+  if (c.transformer()) probe = probe_batch(c, data, r.probe_data);
   r.signal.resize(c.activations.size() * c.schemes.size());
   for (std::size_t a = 0; a < c.activations.size(); ++a)
     for (std::size_t s = 0; s < c.schemes.size(); ++s) {
       compare::signal_run& run = r.signal[a * c.schemes.size() + s];
       run.activation = c.activations[a].text();
       run.scheme = &c.schemes[s];
-      pool.add("signal " + run.activation + " " + run.scheme->label, [&c, &run, act = c.activations[a]] {
+      pool.add("signal " + run.activation + " " + run.scheme->label, [&c, &run, &probe, act = c.activations[a]] {
         const nninit::initializer init = make_initializer(*run.scheme, act, standard_inputs);
         h::signal_options opt;
         opt.batch = c.batch, opt.gradient = c.gradient, opt.jacobian_max_size = c.jacobian_max;
         std::vector<h::signal_stats> seeds;
+        std::vector<h::transformer_signal> tokens;
         for (nninit::index k = 0; k < c.seeds; ++k) {
           const auto fork = static_cast<std::uint64_t>(k);
           auto net = make_network<double>(c, init, act, false, 0, 10);
           h::initialize(*net, init, nninit::engine(c.seed, 0).fork(fork));
+          run.model = net->summary();
+          if (auto* t = dynamic_cast<h::detail::transformer_network<double>*>(net.get())) {
+            opt.at_batch = [&tokens, t] { tokens.push_back(h::measure_tokens(*t)); };
+            seeds.push_back(h::measure_signal(*net, probe, opt, nninit::engine(c.seed, 1).fork(fork)));
+            continue;
+          }
           h::matrix<double> calibration;
           if (init.get_if<nninit::scheme::lsuv>()) {  // the probing distribution, N(0, 1)
             calibration.resize(net->input_size(), c.calibration);
@@ -391,17 +530,17 @@ results run(const config& c) {
           }
           auto report = calibrate(*net, init, calibration, nninit::engine(c.seed, 0).fork(fork));
           seeds.push_back(h::measure_signal(*net, opt, nninit::engine(c.seed, 1).fork(fork)));
-          run.model = net->summary();
           if (k == 0) run.hidden_plan = hidden_plan(c, *net, init, act), run.lsuv = std::move(report);
         }
         run.stats = h::average(seeds);
+        if (!tokens.empty()) run.tokens = h::average(tokens);
       });
     }
 
-  h::dataset data;
   nninit::data_moments inputs;
-  if (c.train != "none") {
-    data = h::training_data(c.train == "fashion-mnist", c.seed);
+  if (c.arch == "lm" && c.train != "none") {
+    train_language_model(c, r, pool);
+  } else if (c.train != "none") {
     r.train_data = data.source;
     r.train_synthetic = data.synthetic;
     r.classes = data.classes;
@@ -409,7 +548,7 @@ results run(const config& c) {
     r.train_available = available;
     r.train_examples = c.train_options.max_samples > 0 ? std::min(c.train_options.max_samples, available) : available;
     // LSUV calibrates on the first examples of what is trained on: there must be enough.
-    if (c.calibration > r.train_examples)
+    if (!c.transformer() && c.calibration > r.train_examples)
       fail(command, "calibration-batch", "at most the " + std::to_string(r.train_examples) + " training examples",
            std::to_string(c.calibration));
     inputs = nninit::vi3nr_data_moments(data.train_x);
@@ -461,15 +600,31 @@ void setup_compare(CLI::App& app, int argc, char** argv) {
   auto o = std::make_shared<compare_options>();
   CLI::App* sub = app.add_subcommand(
       "compare", "compare schemes on deep networks: signal propagation, Jacobian spectrum, and training the same network");
-  sub->add_option("--arch", o->arch, "mlp, resmlp (residual MLP) or resnet (CIFAR-style, conv)")->capture_default_str();
-  sub->add_option("--depth", o->depth, "layers (mlp), residual blocks (resmlp), blocks per stage (resnet) [50, 100, 3]");
-  sub->add_option("--width", o->width, "hidden width (mlp, resmlp), first stage's channels (resnet) [256, 256, 16]");
+  sub->add_option("--arch", o->arch,
+                  "mlp, resmlp (residual MLP), resnet (CIFAR-style, conv), vit (a ViT on Fashion-MNIST) or lm (a causal "
+                  "character-level transformer on a text corpus)")
+      ->capture_default_str();
+  sub->add_option("--depth", o->depth,
+                  "layers (mlp), residual blocks (resmlp), blocks per stage (resnet), transformer blocks (vit, lm) "
+                  "[50, 100, 3, 12, 6]");
+  sub->add_option("--width", o->width,
+                  "hidden width (mlp, resmlp), first stage's channels (resnet), d_model (vit, lm) [256, 256, 16, 64, 64]");
+  sub->add_option("--heads", o->heads, "attention heads, a divisor of the width (vit, lm)")->capture_default_str();
+  sub->add_option("--ffn-width", o->ffn_width, "FFN width d_ff (vit, lm) [2 x width]");
+  sub->add_flag("--rms", o->rms, "RMSNorm instead of LayerNorm (vit, lm)");
+  sub->add_option("--patch", o->patch, "patch side (vit): 7 (16 tokens + cls) or 4 (49 + cls)")->capture_default_str();
+  sub->add_option("--context", o->context, "tokens per window (lm)")->capture_default_str();
+  sub->add_flag("--tied", o->tied, "readout tied to the token table (lm)");
+  sub->add_option("--corpus", o->corpus,
+                  "text file or directory (lm; Debian's fortunes by default); bytes are the alphabet, the last 10% "
+                  "validates")
+      ->capture_default_str();
   sub->add_option("--layers-per-block", o->layers_per_block, "weight layers per residual branch (resmlp)")
       ->capture_default_str();
   sub->add_option("--norm", o->norm,
                   "normalization after every dense/conv layer, before the activation: none, batch (PyTorch's "
-                  "BatchNorm: momentum 0.1, eps 1e-5), layer or rms")
-      ->capture_default_str();
+                  "BatchNorm: momentum 0.1, eps 1e-5), layer or rms [none]; for vit and lm the block form: post, pre, "
+                  "none or attention_only [pre]");
   sub->add_option("--activation", o->activations,
                   "activations, each a run of its own: linear, relu, leaky_relu[:slope], tanh, sigmoid, selu, gelu, "
                   "silu, elu[:alpha], sine[:omega0], gaussian[:width] [relu,tanh]")
@@ -499,9 +654,14 @@ void setup_compare(CLI::App& app, int argc, char** argv) {
   sub->add_option("--train-depth", o->train_depth, "depth of the trained network [--depth]");
   sub->add_option("--train-width", o->train_width, "width of the trained network [--width]");
   sub->add_option("--train-samples", o->train_samples, "train on the first N examples only; 0: all [mlp all, resmlp 10000, resnet 5000]");
-  sub->add_option("--train-batch", o->train_batch, "mini-batch")->capture_default_str();
-  sub->add_option("--optimizer", o->optimizer, "sgd (with momentum) or adamw, with PyTorch's semantics")
+  sub->add_option("--train-batch", o->train_batch, "mini-batch [128; vit 64, lm 32]");
+  sub->add_option("--steps", o->steps, "training steps per epoch (vit: on its first steps x batch images; lm: random windows) [300]");
+  sub->add_option("--validation-windows", o->validation_windows, "windows of the validation split the lm is evaluated on")
       ->capture_default_str();
+  sub->add_option("--optimizer", o->optimizer, "sgd (with momentum) or adamw, with PyTorch's semantics [sgd; vit, lm adamw]");
+  sub->add_option("--beta1", o->beta1, "AdamW's beta1")->capture_default_str();
+  sub->add_option("--beta2", o->beta2, "AdamW's beta2")->capture_default_str();
+  sub->add_option("--eps", o->eps, "AdamW's eps")->capture_default_str();
   o->lr_option = sub->add_option("--lr", o->learning_rate, "learning rate [sgd: mlp 0.002, resmlp 0.01, resnet 0.05; adamw 0.001]");
   sub->add_option("--momentum", o->momentum, "SGD momentum")->capture_default_str();
   sub->add_option("--weight-decay", o->weight_decay,

@@ -3,14 +3,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nninit/harness/activation.hpp>
+#include <nninit/harness/corpus.hpp>
 #include <nninit/harness/layers/norm.hpp>
 #include <nninit/harness/signal.hpp>
 #include <nninit/harness/train.hpp>
+#include <nninit/harness/transformer_signal.hpp>
 #include <nninit/lsuv.hpp>
 #include <nninit/plan.hpp>
 
@@ -26,9 +29,17 @@ struct scheme_entry {
 
 /// The resolved configuration: every default filled in, every value checked.
 struct config {
-  std::string arch;  ///< mlp, resmlp or resnet
+  std::string arch;  ///< mlp, resmlp, resnet, vit or lm
   nninit::index depth = 0, width = 0, layers_per_block = 2;
   nninit::harness::norm_kind norm = nninit::harness::norm_kind::none;
+  // Transformers (vit, lm): the block form (--norm post|pre|none|attention_only), RMSNorm instead
+  // of LayerNorm, heads, FFN width, the ViT's patch, the LM's context, tied readout and corpus.
+  nninit::harness::block_form form = nninit::harness::block_form::pre_norm;
+  bool rms = false, tied = false;
+  nninit::index heads = 4, ffn_width = 0, patch = 7, context = 64, validation_windows = 256;
+  std::string corpus;
+  std::shared_ptr<const nninit::harness::text_corpus> text;  ///< the LM's corpus, read when resolving
+  bool transformer() const { return arch == "vit" || arch == "lm"; }
   std::vector<nninit::harness::activation> activations;
   std::vector<scheme_entry> schemes;
   bool bias = false;
@@ -53,6 +64,7 @@ struct signal_run {
   /// (propagation empty for other architectures and for schemes without an output std).
   nninit::plan hidden_plan;
   std::optional<nninit::lsuv_report> lsuv;  ///< the first seed's calibration, under lsuv
+  std::optional<nninit::harness::transformer_signal> tokens;  ///< a transformer's attention diagnostics, averaged
 };
 
 struct train_run {
@@ -72,8 +84,10 @@ struct results {
   std::string train_data;          ///< where the data came from
   nninit::index train_examples = 0;   ///< training examples used per epoch
   nninit::index train_available = 0;  ///< training examples in the data
-  nninit::index classes = 10;
+  nninit::index classes = 10;  ///< the LM's vocabulary
   bool train_synthetic = false;
+  std::string probe_data;  ///< a transformer's probing batch: "the first 256 training images of ..."
+  std::string split;       ///< the LM corpus's train/validation split
   nninit::harness::train_options train_options;  ///< as trained: the configuration's, loss_window set for the run
 };
 

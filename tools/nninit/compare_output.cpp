@@ -87,7 +87,8 @@ std::string signal_setup(const config& c, const results& r) {
   std::string model = r.signal.empty() ? c.arch : r.signal.front().model;
   for (std::size_t a = 1; a < c.activations.size(); ++a)
     model += (a == 1 ? " (and with " : ", ") + c.activations[a].text() + (a + 1 == c.activations.size() ? ")" : "");
-  std::string s = model + "; batch " + std::to_string(c.batch) + ", " + std::to_string(c.seeds) + " seed" +
+  const std::string batch = c.transformer() ? "probed on " + r.probe_data : "batch " + std::to_string(c.batch);
+  std::string s = model + "; " + batch + ", " + std::to_string(c.seeds) + " seed" +
                   (c.seeds > 1 ? "s" : "") + " from seed " + std::to_string(c.seed) + ", " + gradient_text(c);
   if (uses_lsuv(c)) s += "; lsuv calibrated on " + std::to_string(c.calibration) + " N(0,1) inputs";
   return s;
@@ -98,6 +99,11 @@ std::string train_setup(const config& c, const results& r) {
   std::string model = r.train_models.empty() ? c.arch : r.train_models.front();
   for (std::size_t a = 1; a < c.activations.size(); ++a)
     model += (a == 1 ? " (and with " : ", ") + c.activations[a].text() + (a + 1 == c.activations.size() ? ")" : "");
+  if (c.arch == "lm")
+    return model + "; " + r.train_data + ", " + r.split + "; " + std::to_string(t.epochs * t.steps) + " steps of " +
+           optimizer_text(t) + " on batches of " + std::to_string(t.batch) + " random windows of " + std::to_string(c.context) +
+           " bytes; validation nats per character on " + std::to_string(c.validation_windows) +
+           " windows spread over the validation split";
   const std::string examples = r.train_examples == r.train_available
                                    ? "all " + std::to_string(r.train_examples) + " training examples"
                                    : "the first " + std::to_string(r.train_examples) + " of " +
@@ -109,18 +115,52 @@ std::string train_setup(const config& c, const results& r) {
   return s;
 }
 
-std::vector<std::string> table_header(bool training) {
+std::vector<std::string> table_header(const config& c, bool training) {
   std::vector<std::string> h = {"activation", "scheme", "fwd var L/1", "grad var 1/L", "E[z^2] L/x",
                                 "Jacobian E[s^2]", "s_max/s_min", "map slope"};
-  if (training) h.insert(h.end(), {"train loss", "test acc", "training"});
+  if (c.transformer())
+    h = {"activation", "scheme", "rms L/0", "token cos 0, L", "residual L", "entropy 1, L", "q/v grad", "grad var 1/L"};
+  if (training) h.insert(h.end(), {"train loss", c.arch == "lm" ? "val nats/char" : "test acc", "training"});
   h.push_back("verdict");
   return h;
 }
 
-std::vector<std::vector<std::string>> table_rows(const results& r) {
+/// The verdict of a run, with a transformer's token collapse (mean cosine above 0.9 at the top).
+std::string run_verdict(const signal_run& run) {
+  std::string v = verdict(run.stats);
+  if (run.tokens && !run.tokens->stream.empty() && run.tokens->stream.back().mean_cosine > 0.9)
+    v += (v == "stable" ? "; " : ", ") + std::string("tokens collapse");
+  return v;
+}
+
+std::vector<std::string> transformer_cells(const signal_run& run) {
+  if (!run.tokens || run.tokens->stream.empty()) return {"-", "-", "-", "-", "-", short_number(gradient_growth(run.stats))};
+  const h::transformer_signal& t = *run.tokens;
+  const auto& first = t.stream.front();
+  const auto& last = t.stream.back();
+  return {short_number(last.rms / first.rms),
+          short_number(first.mean_cosine) + ", " + short_number(last.mean_cosine),
+          short_number(last.relative_residual),
+          short_number(h::mean_entropy(t, 0)) + ", " + short_number(h::mean_entropy(t, t.entropy.size() - 1)),
+          short_number(t.qv_gradient_ratio),
+          short_number(gradient_growth(run.stats))};
+}
+
+std::vector<std::vector<std::string>> table_rows(const config& c, const results& r) {
   std::vector<std::vector<std::string>> rows;
   for (std::size_t i = 0; i < r.signal.size(); ++i) {
     const signal_run& run = r.signal[i];
+    if (c.transformer()) {
+      std::vector<std::string> row = {run.activation, run.scheme->label};
+      for (auto& cell : transformer_cells(run)) row.push_back(std::move(cell));
+      if (const train_run* t = training_of(r, i)) {
+        const std::string nats = t->result.diverged || t->result.epochs.empty() ? "-" : short_number(t->result.epochs.back().test_loss);
+        row.insert(row.end(), {short_number(t->result.final_train_loss), c.arch == "lm" ? nats : accuracy_text(t), t->outcome});
+      }
+      row.push_back(run_verdict(run));
+      rows.push_back(std::move(row));
+      continue;
+    }
     std::vector<std::string> row = {run.activation,
                                     run.scheme->label,
                                     short_number(forward_growth(run.stats)),
@@ -152,6 +192,21 @@ std::string lsuv_json(const std::optional<nninit::lsuv_report>& report) {
   return out + "]}";
 }
 
+std::string tokens_json(const h::transformer_signal& t) {
+  std::string out = "{\"qv_gradient_ratio\": " + finite_or_null(t.qv_gradient_ratio) + ", \"stream\": [";
+  for (std::size_t i = 0; i < t.stream.size(); ++i)
+    out += (i ? ", " : "") + std::string("{\"name\": ") + json::string(t.stream[i].name) + ", \"rms\": " +
+           finite_or_null(t.stream[i].rms) + ", \"mean_cosine\": " + finite_or_null(t.stream[i].mean_cosine) +
+           ", \"relative_residual\": " + finite_or_null(t.stream[i].relative_residual) + "}";
+  out += "], \"entropy\": [";
+  for (std::size_t b = 0; b < t.entropy.size(); ++b) {
+    std::vector<std::string> heads;
+    for (double e : t.entropy[b]) heads.push_back(finite_or_null(e));
+    out += (b ? ", " : "") + json::array(heads);
+  }
+  return out + "]}";
+}
+
 }  // namespace
 
 std::string verdict(const h::signal_stats& s) {
@@ -169,8 +224,8 @@ std::string verdict(const h::signal_stats& s) {
 
 std::string table(const config& c, const results& r) {
   const bool training = !r.train.empty();
-  const auto header = table_header(training);
-  const auto rows = table_rows(r);
+  const auto header = table_header(c, training);
+  const auto rows = table_rows(c, r);
   std::vector<std::size_t> width(header.size());
   for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
   for (const auto& row : rows)
@@ -200,9 +255,19 @@ std::string table(const config& c, const results& r) {
     out += "\n";
   }
   if (training)
-    out += "\ntrain loss: mean cross-entropy of the last " + std::to_string(r.train_options.final_window) +
-           " steps; test acc: after the last epoch; training: stuck at chance when the train loss is within 1% of "
+    out += "\ntrain loss: mean cross-entropy of the last " + std::to_string(r.train_options.final_window) + " steps; " +
+           (c.arch == "lm" ? "val nats/char: validation cross-entropy per byte" : "test acc") +
+           ": after the last epoch; training: stuck at chance when the train loss is within 1% of "
            "ln(" + std::to_string(r.classes) + "), diverged at the first step whose loss was not finite (the run stops there);";
+  if (c.transformer()) {
+    out += "\nrms L/0: the residual stream's RMS after the last block over the embedding's; token cos 0, L: mean "
+           "cosine between the token representations of an example, at the embedding and after the last block "
+           "(rank collapse: 1); residual L: ||X - mean token|| / ||X|| after the last block; entropy 1, L: attention "
+           "entropy over log(keys), mean over heads, of the first and last block (1: uniform); q/v grad: "
+           "||d loss / d W_Q|| / ||d loss / d W_V|| in the first block; grad var 1/L: the stream's gradient variance at "
+           "the embedding over the last block's.\ncommand: " + c.command + "\n";
+    return out;
+  }
   out += "\nfwd var L/1: forward variance at the last layer over the first; grad var 1/L: gradient variance at the "
          "first layer over the last (on the main path: not inside residual branches, before any classifier);\n"
          "E[z^2] L/x: second moment at the last layer over the input's;\nmap slope: of the infinite-width variance map "
@@ -238,6 +303,18 @@ std::string json(const config& c, const results& r) {
            json::number(t.beta1) + ", " + json::number(t.beta2) + "], \"eps\": " + json::number(t.eps) +
            ", \"weight_decay\": " + json::number(t.weight_decay) + ", \"warmup\": " + json::integer(t.warmup) +
            ", \"cosine\": " + json::boolean(t.cosine) + ", \"clip\": " + json::number(t.clip_norm) + "}";
+  if (c.transformer()) {
+    out += ", \"transformer\": {\"form\": " + json::string(nninit::detail::name_of(c.form)) + ", \"norm\": " +
+           json::string(c.rms ? "rms" : "layer") + ", \"heads\": " + json::integer(c.heads) + ", \"ffn_width\": " +
+           json::integer(c.ffn_width) + ", \"probe_data\": " + json::string(r.probe_data);
+    if (c.arch == "vit") out += ", \"patch\": " + json::integer(c.patch);
+    else
+      out += ", \"context\": " + json::integer(c.context) + ", \"tied\": " + json::boolean(c.tied) + ", \"corpus\": " +
+             json::string(c.text->source) + ", \"split\": " + json::string(c.text->split) + ", \"vocabulary\": " +
+             json::integer(c.text->vocabulary()) + ", \"steps\": " + json::integer(t.steps) +
+             ", \"validation_windows\": " + json::integer(c.validation_windows);
+    out += "}";
+  }
   out += ", \"command\": " + json::string(c.command) + "},\n  \"runs\": [";
   for (std::size_t i = 0; i < r.signal.size(); ++i) {
     const signal_run& run = r.signal[i];
@@ -251,7 +328,7 @@ std::string json(const config& c, const results& r) {
     out += "}, \"activation\": " + json::string(run.activation) + ", \"model\": " + json::string(run.model);
     out += ", \"finite\": " + json::boolean(s.finite) + ", \"first_non_finite\": " +
            (s.finite ? std::string("null") : json::string(s.first_non_finite)) + ", \"verdict\": " +
-           json::string(verdict(s)) + ", \"input_second_moment\": " + finite_or_null(s.input_second_moment) +
+           json::string(run_verdict(run)) + ", \"input_second_moment\": " + finite_or_null(s.input_second_moment) +
            ", \"second_moment_ratio\": " + finite_or_null(h::second_moment_ratio(s));
     const nninit::plan& hp = run.hidden_plan;
     out += ", \"variance_map\": " +
@@ -285,6 +362,7 @@ std::string json(const config& c, const results& r) {
              finite_or_null(s.weights[w].mean) + ", \"var\": " + finite_or_null(s.weights[w].var) + "}";
     out += "]";
     if (run.lsuv) out += ",\n     \"lsuv\": " + lsuv_json(run.lsuv);
+    if (run.tokens) out += ",\n     \"tokens\": " + tokens_json(*run.tokens);
     if (const train_run* tr = training_of(r, i)) {
       const std::size_t a = i / c.schemes.size();
       out += ",\n     \"train\": {\"model\": " + json::string(r.train_models[a]) + ", \"data\": " +
@@ -311,6 +389,30 @@ std::string json(const config& c, const results& r) {
   return out + "\n  ]\n}\n";
 }
 
+/// A transformer's token cosine and attention entropy against depth, one line per scheme.
+report::section attention_section(const config& c, const results& r, std::size_t a) {
+  report::section sec;
+  sec.heading = c.activations[a].text() + ": attention";
+  sec.text = "Mean cosine between the token representations of an example (1: every token the same, rank collapse), "
+             "at the embedding (block 0) and after each block; attention entropy over the log of the keys a query sees, "
+             "mean over heads (1: uniform attention, 0: one key).";
+  svg::figure cos{"token cosine", "block", "mean pairwise cosine", false, false, {}, 640, 400};
+  svg::figure ent{"attention entropy", "block", "entropy / log(keys)", false, false, {}, 640, 400};
+  for (std::size_t s = 0; s < c.schemes.size(); ++s) {
+    const signal_run& run = r.signal[a * c.schemes.size() + s];
+    svg::series cl{run.scheme->label, {}, {}}, el{run.scheme->label, {}, {}};
+    if (run.tokens) {
+      for (std::size_t b = 0; b < run.tokens->stream.size(); ++b)
+        cl.x.push_back(static_cast<double>(b)), cl.y.push_back(run.tokens->stream[b].mean_cosine);
+      for (std::size_t b = 0; b < run.tokens->entropy.size(); ++b)
+        el.x.push_back(static_cast<double>(b + 1)), el.y.push_back(h::mean_entropy(*run.tokens, b));
+    }
+    cos.lines.push_back(std::move(cl)), ent.lines.push_back(std::move(el));
+  }
+  sec.figures = {std::move(cos), std::move(ent)};
+  return sec;
+}
+
 std::string html(const config& c, const results& r) {
   report::document doc;
   doc.title = "nninit compare: " + c.arch + ", depth " + std::to_string(c.depth) + ", width " + std::to_string(c.width);
@@ -320,8 +422,8 @@ std::string html(const config& c, const results& r) {
     doc.notes.push_back("Training: " + train_setup(c, r) + ".");
     if (r.train_synthetic) doc.notes.push_back("Training used the built-in synthetic task, not Fashion-MNIST: " + r.train_data);
   }
-  doc.summary.header = table_header(!r.train.empty());
-  doc.summary.rows = table_rows(r);
+  doc.summary.header = table_header(c, !r.train.empty());
+  doc.summary.rows = table_rows(c, r);
 
   for (std::size_t a = 0; a < c.activations.size(); ++a) {
     report::section sec;
@@ -346,8 +448,10 @@ std::string html(const config& c, const results& r) {
         j.x.push_back((static_cast<double>(k) + 0.5) / static_cast<double>(sv.size())), j.y.push_back(sv[k]);
       fwd.lines.push_back(std::move(f)), bwd.lines.push_back(std::move(b)), spec.lines.push_back(std::move(j));
     }
-    sec.figures = {std::move(fwd), std::move(bwd), std::move(spec)};
+    sec.figures = {std::move(fwd), std::move(bwd)};
+    if (c.arch != "lm") sec.figures.push_back(std::move(spec));  // token ids have no Jacobian
     doc.sections.push_back(std::move(sec));
+    if (c.transformer()) doc.sections.push_back(attention_section(c, r, a));
   }
 
   for (std::size_t a = 0; a < c.activations.size() && !r.train.empty(); ++a) {

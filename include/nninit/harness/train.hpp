@@ -8,11 +8,13 @@
 #include <functional>
 #include <limits>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "../detail/format.hpp"
 #include "../engine.hpp"
 #include "../uniform.hpp"
+#include "corpus.hpp"
 #include "network.hpp"
 #include "optimizer.hpp"
 
@@ -31,6 +33,7 @@ struct train_options : optimizer_options {
   index loss_window = 50;   ///< steps averaged into one point of the training-loss curve
   index final_window = 50;  ///< the last steps averaged into final_train_loss
   index max_samples = 0;    ///< use only the first N training examples (0: all)
+  index steps = 0;          ///< a language model's steps per epoch (train_lm; random windows)
 };
 
 struct epoch_result {
@@ -120,18 +123,21 @@ epoch_result evaluate(network<T>& net, const matrix<float>& x, const Eigen::Vect
   return r;
 }
 
-/// Trains an initialized network (outputs = classes) on (train_x, train_y), one example per
-/// column, and evaluates on (test_x, test_y) after every epoch. Batches are drawn without
-/// replacement in an order that depends only on `eng` and the epoch; a last batch smaller than
-/// the network's min_training_batch() (one example under batch normalization) is dropped, as
-/// DataLoader's drop_last would. `progress(step, steps)` is called after every step when given.
-/// A loss that is not finite stops the run there (`diverged`, `diverged_step`).
+/// A training run's data: the batch of every step and the evaluation after every epoch.
 template <class T>
-train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::VectorXi& train_y,
-                   const matrix<float>& test_x, const Eigen::VectorXi& test_y, const train_options& opt,
-                   const engine& eng, const std::function<void(index, index)>& progress = {}) {
+struct training_task {
+  index steps_per_epoch = 0;
+  /// Fills x (the network's input) and one label per output column for step `step` (0-based) of
+  /// epoch `epoch` (1-based).
+  std::function<void(index epoch, index step, matrix<T>& x, std::vector<int>& labels)> batch;
+  std::function<epoch_result()> evaluate;
+};
+
+namespace detail {
+
+template <class T>
+void check_train_options(const nninit::detail::checker& check, const network<T>& net, const train_options& opt) {
   using nninit::detail::cat, nninit::detail::number;
-  const nninit::detail::checker check("train", "");
   if (opt.epochs < 1) check.fail("epochs", ">= 1", number(opt.epochs));
   if (opt.batch < net.min_training_batch())
     check.fail("batch", net.min_training_batch() > 1 ? cat(">= ", number(net.min_training_batch()), " with batch normalization")
@@ -143,15 +149,17 @@ train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::V
   if (!(opt.clip_norm >= 0) || !std::isfinite(opt.clip_norm)) check.fail("clip_norm", "finite and >= 0", opt.clip_norm);
   if (opt.loss_window < 1) check.fail("loss_window", ">= 1", number(opt.loss_window));
   if (opt.final_window < 1) check.fail("final_window", ">= 1", number(opt.final_window));
-  if (train_x.rows() != net.input_size() || test_x.rows() != net.input_size())
-    check.fail("data features", cat("the network's ", number(net.input_size()), " inputs"),
-               number(static_cast<index>(train_x.rows())));
-  if (train_x.cols() != train_y.size() || test_x.cols() != test_y.size() || train_x.cols() == 0 || test_x.cols() == 0)
-    check.fail("data", "non-empty, one label per example", "a mismatch");
-  for (const Eigen::VectorXi* labels : {&train_y, &test_y})
-    if (labels->size() && (labels->minCoeff() < 0 || labels->maxCoeff() >= net.output_size()))
-      check.fail("labels", cat("in [0, ", number(net.output_size()), ")"), "a label outside");
+}
 
+}  // namespace detail
+
+/// Trains an initialized network on `task` with the options' optimizer and schedule (the options
+/// checked by the caller), softmax cross-entropy over the output's columns. `progress(step,
+/// steps)` is called after every step when given. A loss that is not finite stops the run there
+/// (`diverged`, `diverged_step`).
+template <class T>
+train_result run_training(network<T>& net, const training_task<T>& task, const train_options& opt,
+                          const std::function<void(index, index)>& progress = {}) {
   const auto started = std::chrono::steady_clock::now();
   train_result result;
   const auto params = net.parameters();
@@ -159,28 +167,17 @@ train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::V
   net.set_mode(network_mode::train);
   net.set_input_gradient(false);  // nobody reads d loss / d data
 
-  const index n = opt.max_samples > 0 ? std::min<index>(opt.max_samples, train_x.cols()) : train_x.cols();
-  const index kept = n % opt.batch != 0 && n % opt.batch < net.min_training_batch() ? n - n % opt.batch : n;
-  const index steps_per_epoch = (kept + opt.batch - 1) / opt.batch;
-  const index total_steps = steps_per_epoch * opt.epochs;
+  const index total_steps = task.steps_per_epoch * opt.epochs;
   matrix<T> xb, grad;
   std::vector<int> yb;
   double window_sum = 0;
   index window_count = 0;
   std::vector<double> last(static_cast<std::size_t>(opt.final_window));  // a ring of the last losses
   for (index epoch = 1; epoch <= opt.epochs && !result.diverged; ++epoch) {
-    const auto order = detail::permutation(n, eng.fork(static_cast<std::uint64_t>(epoch)));
     double epoch_loss = 0;
     index epoch_steps = 0;
-    for (index start = 0; start < kept; start += opt.batch) {
-      const index m = std::min(opt.batch, kept - start);
-      xb.resize(train_x.rows(), m);
-      yb.resize(static_cast<std::size_t>(m));
-      for (index j = 0; j < m; ++j) {
-        const index src = order[static_cast<std::size_t>(start + j)];
-        xb.col(j) = train_x.col(src).template cast<T>();
-        yb[static_cast<std::size_t>(j)] = train_y(src);
-      }
+    for (index step = 0; step < task.steps_per_epoch; ++step) {
+      task.batch(epoch, step, xb, yb);
       const double loss = detail::softmax_cross_entropy<T>(net.forward(xb), yb.data(), &grad, nullptr);
       ++result.steps;
       if (!std::isfinite(loss)) {
@@ -201,7 +198,7 @@ train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::V
       if (progress) progress(result.steps, total_steps);
     }
     if (result.diverged) break;
-    epoch_result e = evaluate(net, test_x, test_y);
+    epoch_result e = task.evaluate();
     e.epoch = epoch;
     e.train_loss = epoch_loss / static_cast<double>(std::max<index>(epoch_steps, 1));
     result.epochs.push_back(e);
@@ -217,6 +214,105 @@ train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::V
   net.set_input_gradient(true);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
+}
+
+/// Trains an initialized network (outputs = classes) on (train_x, train_y), one example per
+/// column, and evaluates on (test_x, test_y) after every epoch. Batches are drawn without
+/// replacement in an order that depends only on `eng` and the epoch; a last batch smaller than
+/// the network's min_training_batch() (one example under batch normalization) is dropped, as
+/// DataLoader's drop_last would. See run_training for the rest.
+template <class T>
+train_result train(network<T>& net, const matrix<float>& train_x, const Eigen::VectorXi& train_y,
+                   const matrix<float>& test_x, const Eigen::VectorXi& test_y, const train_options& opt,
+                   const engine& eng, const std::function<void(index, index)>& progress = {}) {
+  using nninit::detail::cat, nninit::detail::number;
+  const nninit::detail::checker check("train", "");
+  detail::check_train_options(check, net, opt);
+  if (train_x.rows() != net.input_size() || test_x.rows() != net.input_size())
+    check.fail("data features", cat("the network's ", number(net.input_size()), " inputs"),
+               number(static_cast<index>(train_x.rows())));
+  if (train_x.cols() != train_y.size() || test_x.cols() != test_y.size() || train_x.cols() == 0 || test_x.cols() == 0)
+    check.fail("data", "non-empty, one label per example", "a mismatch");
+  for (const Eigen::VectorXi* labels : {&train_y, &test_y})
+    if (labels->size() && (labels->minCoeff() < 0 || labels->maxCoeff() >= net.output_size()))
+      check.fail("labels", cat("in [0, ", number(net.output_size()), ")"), "a label outside");
+
+  const index n = opt.max_samples > 0 ? std::min<index>(opt.max_samples, train_x.cols()) : train_x.cols();
+  const index kept = n % opt.batch != 0 && n % opt.batch < net.min_training_batch() ? n - n % opt.batch : n;
+  std::vector<index> order;
+  training_task<T> task;
+  task.steps_per_epoch = (kept + opt.batch - 1) / opt.batch;
+  task.batch = [&](index epoch, index step, matrix<T>& xb, std::vector<int>& yb) {
+    if (step == 0) order = detail::permutation(n, eng.fork(static_cast<std::uint64_t>(epoch)));
+    const index start = step * opt.batch, m = std::min(opt.batch, kept - start);
+    xb.resize(train_x.rows(), m);
+    yb.resize(static_cast<std::size_t>(m));
+    for (index j = 0; j < m; ++j) {
+      const index src = order[static_cast<std::size_t>(start + j)];
+      xb.col(j) = train_x.col(src).template cast<T>();
+      yb[static_cast<std::size_t>(j)] = train_y(src);
+    }
+  };
+  task.evaluate = [&] { return evaluate(net, test_x, test_y); };
+  return run_training(net, task, opt, progress);
+}
+
+/// Mean cross-entropy per character (nats) and next-character accuracy of a language model on
+/// the validation windows of `corpus` (even_starts), in eval mode, `batch` windows at a time.
+/// `LanguageModel` is char_lm<T> (transformer.hpp).
+template <class LanguageModel>
+epoch_result evaluate_lm(LanguageModel& net, const text_corpus& corpus, index windows, index batch = 64) {
+  using T = typename LanguageModel::value_type;
+  const index n = net.config().context;
+  const auto starts = even_starts(static_cast<index>(corpus.validation.size()), n, windows);
+  epoch_result r;
+  index correct = 0;
+  double loss = 0;
+  const network_mode mode = net.mode();
+  net.set_mode(network_mode::eval);
+  matrix<T> x;
+  std::vector<int> labels;
+  for (std::size_t first = 0; first < starts.size(); first += static_cast<std::size_t>(batch)) {
+    const std::vector<index> part(starts.begin() + static_cast<std::ptrdiff_t>(first),
+                                  starts.begin() + static_cast<std::ptrdiff_t>(std::min(starts.size(), first + static_cast<std::size_t>(batch))));
+    corpus_windows(corpus.validation, part, n, x, labels);
+    loss += detail::softmax_cross_entropy<T>(net.forward(x), labels.data(), nullptr, &correct) * static_cast<double>(x.cols());
+  }
+  net.set_mode(mode);
+  const double tokens = static_cast<double>(starts.size()) * static_cast<double>(n);
+  r.test_loss = loss / tokens;
+  r.test_accuracy = static_cast<double>(correct) / tokens;
+  return r;
+}
+
+/// Trains a character-level language model on random windows of the corpus's training split:
+/// opt.steps steps of opt.batch windows per epoch, step t's windows drawn from eng.fork(epoch)
+/// .fork(t) alone; after each epoch, the validation nats per character on `validation_windows`
+/// evenly spread windows (test_loss; test_accuracy the next-character accuracy). The model's
+/// vocabulary must be the corpus's. `LanguageModel` is char_lm<T> (transformer.hpp).
+template <class LanguageModel>
+train_result train_lm(LanguageModel& net, const text_corpus& corpus, const train_options& opt, index validation_windows,
+                      const engine& eng, const std::function<void(index, index)>& progress = {}) {
+  using T = typename LanguageModel::value_type;
+  using nninit::detail::cat, nninit::detail::number;
+  const nninit::detail::checker check("train_lm", "");
+  detail::check_train_options(check, net, opt);
+  const index n = net.config().context;
+  if (net.config().vocabulary != corpus.vocabulary())
+    check.fail("vocabulary", cat("the corpus's ", number(corpus.vocabulary())), number(net.config().vocabulary));
+  if (opt.steps < 1) check.fail("steps", ">= 1", number(opt.steps));
+  if (validation_windows < 1) check.fail("validation_windows", ">= 1", number(validation_windows));
+  (void)random_starts(static_cast<index>(corpus.train.size()), n, 1, eng);  // throws when the context does not fit
+  (void)even_starts(static_cast<index>(corpus.validation.size()), n, 1);
+  training_task<T> task;
+  task.steps_per_epoch = opt.steps;
+  task.batch = [&](index epoch, index step, matrix<T>& x, std::vector<int>& labels) {
+    const auto starts = random_starts(static_cast<index>(corpus.train.size()), n, opt.batch,
+                                      eng.fork(static_cast<std::uint64_t>(epoch)).fork(static_cast<std::uint64_t>(step)));
+    corpus_windows(corpus.train, starts, n, x, labels);
+  };
+  task.evaluate = [&] { return evaluate_lm(net, corpus, validation_windows); };
+  return run_training(net, task, opt, progress);
 }
 
 }  // namespace nninit::harness

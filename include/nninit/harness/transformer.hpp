@@ -243,6 +243,7 @@ class vit final : public detail::transformer_network<T> {
 template <class T>
 class char_lm final : public detail::transformer_network<T> {
  public:
+  using value_type = T;
   explicit char_lm(const lm_config& c) : detail::transformer_network<T>(c.stack), config_(c) {
     const nninit::detail::checker check("lm", "");
     detail::check_stack(check, c.stack);

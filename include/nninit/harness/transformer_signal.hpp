@@ -51,7 +51,7 @@ void token_geometry(const matrix<T>& x, index n, double& cosine, double& residua
     double sum = 0;
     for (index j = 1; j < n; ++j)
       for (index i = 0; i < j; ++i) sum += gram(i, j) / (norms(i) * norms(j));
-    cosine += n > 1 ? sum / static_cast<double>(n * (n - 1) / 2) : 1.0;
+    cosine += n > 1 ? 2 * sum / (static_cast<double>(n) * static_cast<double>(n - 1)) : 1.0;
     const double total = tokens.norm();
     residual += (tokens.colwise() - tokens.rowwise().mean()).norm() / total;
   }
@@ -119,6 +119,35 @@ transformer_signal measure_tokens(detail::transformer_network<T>& net) {
   for (const auto* a : net.attention_layers()) out.entropy.push_back(detail::attention_entropy(*a));
   out.qv_gradient_ratio = detail::qv_ratio(net.parameters(), net.stack().width);
   return out;
+}
+
+/// The mean over seeds of every figure (runs of the same network: the same probes and blocks).
+inline transformer_signal average(const std::vector<transformer_signal>& runs) {
+  if (runs.empty()) return {};
+  transformer_signal out = runs.front();
+  const double k = static_cast<double>(runs.size());
+  for (std::size_t r = 1; r < runs.size(); ++r) {
+    for (std::size_t i = 0; i < out.stream.size(); ++i) {
+      out.stream[i].rms += runs[r].stream[i].rms;
+      out.stream[i].mean_cosine += runs[r].stream[i].mean_cosine;
+      out.stream[i].relative_residual += runs[r].stream[i].relative_residual;
+    }
+    for (std::size_t b = 0; b < out.entropy.size(); ++b)
+      for (std::size_t h = 0; h < out.entropy[b].size(); ++h) out.entropy[b][h] += runs[r].entropy[b][h];
+    out.qv_gradient_ratio += runs[r].qv_gradient_ratio;
+  }
+  for (auto& t : out.stream) t.rms /= k, t.mean_cosine /= k, t.relative_residual /= k;
+  for (auto& block : out.entropy)
+    for (double& e : block) e /= k;
+  out.qv_gradient_ratio /= k;
+  return out;
+}
+
+/// The mean over heads of block b's entropy.
+inline double mean_entropy(const transformer_signal& s, std::size_t b) {
+  double sum = 0;
+  for (double e : s.entropy[b]) sum += e;
+  return s.entropy[b].empty() ? std::numeric_limits<double>::quiet_NaN() : sum / static_cast<double>(s.entropy[b].size());
 }
 
 }  // namespace nninit::harness

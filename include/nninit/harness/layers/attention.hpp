@@ -87,7 +87,7 @@ class attention final : public layer<T> {
   double scale;
 
   attention(index width, index heads, index tokens, bool causal)
-      : scale(1 / std::sqrt(static_cast<double>(width / heads))), width_(width), heads_(heads), tokens_(tokens),
+      : scale(1 / std::sqrt(static_cast<double>(width) / static_cast<double>(heads))), width_(width), heads_(heads), tokens_(tokens),
         causal_(causal) {}
 
   index heads() const { return heads_; }

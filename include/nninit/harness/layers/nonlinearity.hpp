@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 #include <type_traits>
+#include <unsupported/Eigen/SpecialFunctions>
 
 #include "../activation.hpp"
 #include "../graph.hpp"
@@ -68,9 +69,9 @@ struct functor_traits<nninit::harness::detail::leaky_mask_op<T>> {
 
 namespace nninit::harness::detail {
 
-/// y = act(z), elementwise. relu, leaky_relu, linear and tanh are Eigen expressions (vectorized
-/// and branch-free: a branch on the sign of z mispredicts half the time); the others a plain loop
-/// with the activation's switch folded per kind.
+/// y = act(z), elementwise. relu, leaky_relu, linear, tanh and gelu are Eigen expressions
+/// (vectorized and branch-free: a branch on the sign of z mispredicts half the time); the others a
+/// plain loop with the activation's switch folded per kind.
 template <class T>
 void activate(const activation& a, const matrix<T>& z, matrix<T>& y) {
   y.resize(z.rows(), z.cols());
@@ -85,6 +86,9 @@ void activate(const activation& a, const matrix<T>& z, matrix<T>& y) {
       y = z;
     } else if constexpr (K == activation_kind::tanh) {
       y.noalias() = z.array().tanh().matrix();  // Eigen's vectorized tanh in float; std::tanh in double
+    } else if constexpr (K == activation_kind::gelu) {
+      // PyTorch's exact GELU, x/2 (1 + erf(x/sqrt 2)); Eigen's erf is vectorized in float.
+      y.noalias() = (z.array() * (T(0.5) + T(0.5) * (z.array() * T(0.70710678118654752)).erf())).matrix();
     } else {
       const activation f(K, a.param);
       const T* zp = z.data();
@@ -105,6 +109,11 @@ void derivative_product(const activation& a, const matrix<T>& z, const matrix<T>
     constexpr activation_kind K = decltype(kind)::value;
     if constexpr (K == activation_kind::tanh) {
       dx.set((dy.array() * (T(1) - y.array().square())).matrix());
+    } else if constexpr (K == activation_kind::gelu) {
+      // Phi(z) + z phi(z), as PyTorch's GeluBackward.
+      const auto cdf = T(0.5) + T(0.5) * (z.array() * T(0.70710678118654752)).erf();
+      const auto pdf = T(0.39894228040143268) * (T(-0.5) * z.array().square()).exp();
+      dx.set((dy.array() * (cdf + z.array() * pdf)).matrix());
     } else if constexpr (K == activation_kind::relu) {
       dx.set(dy.binaryExpr(z, relu_mask_op<T>{}));
     } else if constexpr (K == activation_kind::leaky_relu) {

@@ -126,8 +126,14 @@ std::vector<std::string> table_header(const config& c, bool training) {
 }
 
 /// The verdict of a run, with a transformer's token collapse (mean cosine above 0.9 at the top).
-std::string run_verdict(const signal_run& run) {
+/// A ViT's gradient reaches the top block through its class token alone, so its gradient ratio
+/// compares one token with all of them: its verdict is the forward signal's and the tokens'.
+std::string run_verdict(const config& c, const signal_run& run) {
   std::string v = verdict(run.stats);
+  if (c.arch == "vit" && run.stats.finite) {
+    const double f = forward_growth(run.stats);
+    v = f > 10 ? "signal explodes" : f < 0.1 ? "signal vanishes" : "stable";
+  }
   if (run.tokens && !run.tokens->stream.empty() && run.tokens->stream.back().mean_cosine > 0.9)
     v += (v == "stable" ? "; " : ", ") + std::string("tokens collapse");
   return v;
@@ -157,7 +163,7 @@ std::vector<std::vector<std::string>> table_rows(const config& c, const results&
         const std::string nats = t->result.diverged || t->result.epochs.empty() ? "-" : short_number(t->result.epochs.back().test_loss);
         row.insert(row.end(), {short_number(t->result.final_train_loss), c.arch == "lm" ? nats : accuracy_text(t), t->outcome});
       }
-      row.push_back(run_verdict(run));
+      row.push_back(run_verdict(c, run));
       rows.push_back(std::move(row));
       continue;
     }
@@ -265,7 +271,11 @@ std::string table(const config& c, const results& r) {
            "(rank collapse: 1); residual L: ||X - mean token|| / ||X|| after the last block; entropy 1, L: attention "
            "entropy over log(keys), mean over heads, of the first and last block (1: uniform); q/v grad: "
            "||d loss / d W_Q|| / ||d loss / d W_V|| in the first block; grad var 1/L: the stream's gradient variance at "
-           "the embedding over the last block's.\ncommand: " + c.command + "\n";
+           "the embedding over the last block's" +
+           std::string(c.arch == "vit" ? " (only the class token carries gradient at the top, so it exceeds the "
+                                         "per-token growth by up to the token count; the verdict leaves it out)"
+                                       : "") +
+           ".\ncommand: " + c.command + "\n";
     return out;
   }
   out += "\nfwd var L/1: forward variance at the last layer over the first; grad var 1/L: gradient variance at the "
@@ -328,7 +338,7 @@ std::string json(const config& c, const results& r) {
     out += "}, \"activation\": " + json::string(run.activation) + ", \"model\": " + json::string(run.model);
     out += ", \"finite\": " + json::boolean(s.finite) + ", \"first_non_finite\": " +
            (s.finite ? std::string("null") : json::string(s.first_non_finite)) + ", \"verdict\": " +
-           json::string(run_verdict(run)) + ", \"input_second_moment\": " + finite_or_null(s.input_second_moment) +
+           json::string(run_verdict(c, run)) + ", \"input_second_moment\": " + finite_or_null(s.input_second_moment) +
            ", \"second_moment_ratio\": " + finite_or_null(h::second_moment_ratio(s));
     const nninit::plan& hp = run.hidden_plan;
     out += ", \"variance_map\": " +

@@ -111,28 +111,19 @@ std::unique_ptr<h::graph_network<float>> make(model m, h::norm_kind norm) {
   return std::make_unique<h::resnet<float>>(c);
 }
 
-/// One SGD step of `m` on a fixed batch of 128 random images with random labels.
-void train_step(benchmark::State& state, model m, h::norm_kind norm) {
-  auto net = make(m, norm);
-  h::initialize(*net, nninit::initializer("kaiming_normal"), nninit::engine{1});
-  const nninit::index batch = 128;
-  h::matrix<float> x(net->input_size(), batch), grad;
-  nninit::normal(x, nninit::engine{2});
-  std::vector<int> labels(static_cast<std::size_t>(batch));
-  for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<int>(i % 10);
-  h::optimizer<float> sgd(net->parameters(), h::optimizer_options{});
-  net->set_input_gradient(false);
-  auto& g = net->steps();
-  double first = 0;  // the first layer's multiply-adds: its input gradient is skipped
-  for (std::size_t k = 0; k < g.size() && first == 0; ++k)
-    if (g.layer_at(k)) first = g.layer_at(k)->macs_per_example();
-  const double flops = (6.0 * g.macs_per_example() - 2.0 * first) * static_cast<double>(batch);
+/// Times steps (forward, softmax cross-entropy, backward, `opt`'s update) of `net` on (x, labels)
+/// and sets the counters: GFLOP/s at `flops` per step, the GEMM ceiling beside it, their ratio.
+void time_steps(benchmark::State& state, h::graph_network<float>& net, const h::matrix<float>& x,
+                const std::vector<int>& labels, const h::optimizer_options& options, double flops) {
+  h::optimizer<float> opt(net.parameters(), options);
+  net.set_input_gradient(false);
+  h::matrix<float> grad;
   double seconds = 0;
   for (auto _ : state) {
     const auto start = clock_type::now();
-    h::detail::softmax_cross_entropy<float>(net->forward(x), labels.data(), &grad, nullptr);
-    net->backward(grad);
-    sgd.step(1e-4);
+    h::detail::softmax_cross_entropy<float>(net.forward(x), labels.data(), &grad, nullptr);
+    net.backward(grad);
+    opt.step(1e-4);
     seconds += std::chrono::duration<double>(clock_type::now() - start).count();
   }
   const double achieved = flops * static_cast<double>(state.iterations()) / seconds * 1e-9;
@@ -140,7 +131,23 @@ void train_step(benchmark::State& state, model m, h::norm_kind norm) {
   state.counters["GFLOP/s"] = achieved;
   state.counters["ceiling_GFLOP/s"] = ceiling;
   state.counters["of_ceiling"] = achieved / ceiling;
-  state.SetLabel(net->summary());
+  state.SetLabel(net.summary());
+}
+
+/// One SGD step of `m` on a fixed batch of 128 random images with random labels.
+void train_step(benchmark::State& state, model m, h::norm_kind norm) {
+  auto net = make(m, norm);
+  h::initialize(*net, nninit::initializer("kaiming_normal"), nninit::engine{1});
+  const nninit::index batch = 128;
+  h::matrix<float> x(net->input_size(), batch);
+  nninit::normal(x, nninit::engine{2});
+  std::vector<int> labels(static_cast<std::size_t>(batch));
+  for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<int>(i % 10);
+  auto& g = net->steps();
+  double first = 0;  // the first layer's multiply-adds: its input gradient is skipped
+  for (std::size_t k = 0; k < g.size() && first == 0; ++k)
+    if (g.layer_at(k)) first = g.layer_at(k)->macs_per_example();
+  time_steps(state, *net, x, labels, h::optimizer_options{}, (6.0 * g.macs_per_example() - 2.0 * first) * static_cast<double>(batch));
 }
 
 /// One AdamW step of the ViT (compare --arch vit's default: L = 12, d = 64, 4 heads, d_ff = 128,
@@ -167,33 +174,17 @@ void train_step_transformer(benchmark::State& state, bool lm) {
     batch = 64, tokens = 17, head = 16.0 * 49 * 64 + 64.0 * 10;
   }
   h::initialize(*net, nninit::initializer("torch_default"), nninit::engine{1});
-  h::matrix<float> x(net->input_size(), lm ? batch * tokens : batch), grad;
+  h::matrix<float> x(net->input_size(), lm ? batch * tokens : batch);
   nninit::uniform(x, nninit::engine{2}, 0.0, lm ? 127.0 : 1.0);
   if (lm) x = x.array().floor().matrix();
   std::vector<int> labels(static_cast<std::size_t>(lm ? batch * tokens : batch));
   for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<int>(i % 10);
   h::optimizer_options adamw;
   adamw.algorithm = h::optimizer_kind::adamw;
-  h::optimizer<float> opt(net->parameters(), adamw);
-  net->set_input_gradient(false);
   const double d = static_cast<double>(st.width), n = static_cast<double>(tokens);
   const double per_token = 4 * d * d + 2 * d * static_cast<double>(st.ffn_width) + 2 * n * d;
   const double macs = static_cast<double>(st.blocks) * n * per_token + head;
-  const double flops = 6.0 * macs * static_cast<double>(batch);
-  double seconds = 0;
-  for (auto _ : state) {
-    const auto start = clock_type::now();
-    h::detail::softmax_cross_entropy<float>(net->forward(x), labels.data(), &grad, nullptr);
-    net->backward(grad);
-    opt.step(1e-4);
-    seconds += std::chrono::duration<double>(clock_type::now() - start).count();
-  }
-  const double achieved = flops * static_cast<double>(state.iterations()) / seconds * 1e-9;
-  const double ceiling = gemm_ceiling();
-  state.counters["GFLOP/s"] = achieved;
-  state.counters["ceiling_GFLOP/s"] = ceiling;
-  state.counters["of_ceiling"] = achieved / ceiling;
-  state.SetLabel(net->summary());
+  time_steps(state, *net, x, labels, adamw, 6.0 * macs * static_cast<double>(batch));
 }
 
 void BM_TrainStepMlp(benchmark::State& s) { train_step(s, model::mlp, h::norm_kind::none); }

@@ -299,18 +299,7 @@ TEST_CASE("compare: bad input exits with 2, one nninit:: line, and writes no fil
       {{"--norm", "batch", "--batch", "1", "--train", "none"},
        "nninit::compare: batch must be >= 2 with batch normalization (statistics of one example per channel), got 1"},
   };
-  for (const auto& [args, message] : cases) {
-    const scratch_dir dir;
-    std::vector<std::string> all = {"compare", "--json", dir / "c.json", "--report", dir / "c.html"};
-    all.insert(all.end(), args.begin(), args.end());
-    const result r = run(all);
-    INFO(joined(all), "\n", r.err);
-    CHECK(r.code == 2);
-    CHECK(r.err.rfind(message, 0) == 0);
-    CHECK(lines_of(r.err).size() == 1);
-    CHECK(r.out.empty());
-    CHECK(dir.entries().empty());
-  }
+  for (const auto& [args, message] : cases) check_compare_refuses(args, message);
   // An output in a missing directory is refused before the runs, not after them.
   const result r = run({"compare", "--train", "none", "--report", "/nonexistent/dir/r.html"});
   CHECK(r.code == 2);

@@ -332,6 +332,21 @@ std::vector<std::uint64_t> npy_bits(const npy& f) {
   return out;
 }
 
+/// `nninit compare` with --json and --report in a scratch directory, then `args`: it must exit 2
+/// with one stderr line starting with `message`, print nothing on stdout and write no file.
+inline void check_compare_refuses(const std::vector<std::string>& args, const std::string& message) {
+  const scratch_dir dir;
+  std::vector<std::string> all = {"compare", "--json", dir / "c.json", "--report", dir / "c.html"};
+  all.insert(all.end(), args.begin(), args.end());
+  const result r = run(all);
+  INFO(joined(all), "\n", r.err);
+  CHECK(r.code == 2);
+  CHECK(r.err.rfind(message, 0) == 0);
+  CHECK(lines_of(r.err).size() == 1);
+  CHECK(r.out.empty());
+  CHECK(dir.entries().empty());
+}
+
 template <class T>
 std::uint64_t bits_of(T v) {
   if constexpr (sizeof(T) == 4) return std::bit_cast<std::uint32_t>(v);

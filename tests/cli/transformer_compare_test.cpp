@@ -158,16 +158,5 @@ TEST_CASE("compare --arch vit|lm: bad input exits with 2, one nninit:: line, and
       {{"--arch", "lm", "--corpus", data / "short.txt"},
        "nninit::compare: context must be shorter than the corpus's smaller split (10 bytes), got 64"},
   };
-  for (const auto& [args, message] : cases) {
-    const scratch_dir dir;
-    std::vector<std::string> all = {"compare", "--json", dir / "c.json", "--report", dir / "c.html"};
-    all.insert(all.end(), args.begin(), args.end());
-    const result r = run(all);
-    INFO(joined(all), "\n", r.err);
-    CHECK(r.code == 2);
-    CHECK(r.err.rfind(message, 0) == 0);
-    CHECK(lines_of(r.err).size() == 1);
-    CHECK(r.out.empty());
-    CHECK(dir.entries().empty());
-  }
+  for (const auto& [args, message] : cases) check_compare_refuses(args, message);
 }

@@ -98,15 +98,13 @@ class attention final : public layer<T> {
   const matrix<T>& probabilities() const { return probs_; }
 
   void forward(const matrix<T>& x, matrix<T>& y) override {
-    const index n = tokens_, dh = width_ / heads_, batch = x.cols() / n;
+    const index n = tokens_, batch = x.cols() / n;
     const T s = static_cast<T>(scale);
     y.resize(width_, x.cols());
     probs_.resize(n, n * heads_ * batch);
     for (index b = 0; b < batch; ++b)
       for (index h = 0; h < heads_; ++h) {
-        auto q = x.block(h * dh, b * n, dh, n);
-        auto k = x.block(width_ + h * dh, b * n, dh, n);
-        auto v = x.block(2 * width_ + h * dh, b * n, dh, n);
+        auto q = head(x, 0, b, h), k = head(x, 1, b, h), v = head(x, 2, b, h);
         auto p = probs_.middleCols((b * heads_ + h) * n, n);
         p.noalias() = k.transpose() * q;
         for (index i = 0; i < n; ++i) {
@@ -117,37 +115,42 @@ class attention final : public layer<T> {
           col /= col.sum();
           if (keys < n) p.col(i).tail(n - keys).setZero();
         }
-        y.block(h * dh, b * n, dh, n).noalias() = v * p;
+        head(y, 0, b, h).noalias() = v * p;
       }
   }
 
   void backward(const matrix<T>& x, const matrix<T>&, const matrix<T>& dy, const input_gradient<T>& dx) override {
     if (!dx.dx) return;
-    const index n = tokens_, dh = width_ / heads_, batch = x.cols() / n;
+    const index n = tokens_, batch = x.cols() / n;
     const T s = static_cast<T>(scale);
     matrix<T>& g = *dx.dx;
     if (!dx.accumulate) g.setZero(3 * width_, x.cols());
     dp_.resize(n, n);
     for (index b = 0; b < batch; ++b)
       for (index h = 0; h < heads_; ++h) {
-        auto q = x.block(h * dh, b * n, dh, n);
-        auto k = x.block(width_ + h * dh, b * n, dh, n);
-        auto v = x.block(2 * width_ + h * dh, b * n, dh, n);
+        auto q = head(x, 0, b, h), k = head(x, 1, b, h), v = head(x, 2, b, h);
         auto p = probs_.middleCols((b * heads_ + h) * n, n);
-        auto dout = dy.block(h * dh, b * n, dh, n);
-        g.block(2 * width_ + h * dh, b * n, dh, n).noalias() += dout * p.transpose();  // dV
+        auto dout = head(dy, 0, b, h);
+        head(g, 2, b, h).noalias() += dout * p.transpose();  // dV
         dp_.noalias() = v.transpose() * dout;
         // dS = P .* (dP - column sums of P .* dP); masked entries have P = 0 and stay 0.
         const Eigen::Array<T, 1, Eigen::Dynamic> dots = p.cwiseProduct(dp_).colwise().sum().array();
         dp_ = (p.array() * (dp_.array().rowwise() - dots)).matrix() * s;
-        g.block(h * dh, b * n, dh, n).noalias() += k * dp_;                       // dQ
-        g.block(width_ + h * dh, b * n, dh, n).noalias() += q * dp_.transpose();  // dK
+        head(g, 0, b, h).noalias() += k * dp_;                  // dQ
+        head(g, 1, b, h).noalias() += q * dp_.transpose();      // dK
       }
   }
   /// Per column (token): its scores against n keys and its mix of n values, d each.
   double macs_per_example() const override { return 2.0 * static_cast<double>(tokens_ * width_); }
 
  private:
+  /// Head h of example b in part `part` (0: Q, or the output; 1: K; 2: V) of a (3d or d, n * batch) matrix.
+  template <class M>
+  auto head(M& m, index part, index b, index h) const {
+    const index dh = width_ / heads_;
+    return m.block(part * width_ + h * dh, b * tokens_, dh, tokens_);
+  }
+
   index width_, heads_, tokens_;
   bool causal_;
   matrix<T> probs_, dp_;

@@ -88,10 +88,11 @@ TEST_CASE("ViT at initialization (transformer.md §8): rank collapse without ski
       CHECK(s.stream[12].mean_cosine > s.stream[0].mean_cosine);
       CHECK(s.stream[24].relative_residual < s.stream[0].relative_residual);
     }
-    for (const auto& [form, scale] : {std::pair{h::block_form::no_norm, 1 / std::sqrt(48.0)},
-                                      std::pair{h::block_form::pre_norm, 1 / std::sqrt(24.0)}}) {
+    for (const auto& scaled : {std::pair{h::block_form::no_norm, 1 / std::sqrt(48.0)},
+                               std::pair{h::block_form::pre_norm, 1 / std::sqrt(24.0)}}) {
+      const h::block_form form = scaled.first;  // not a structured binding: CAPTURE's lambda reads it
       CAPTURE(nninit::detail::name_of(form));
-      const auto s = ts::diagnose(form, scale, x, seed);
+      const auto s = ts::diagnose(form, scaled.second, x, seed);
       for (const auto& t : s.stream) {
         CAPTURE(t.name);
         CHECK(t.mean_cosine < 0.35);

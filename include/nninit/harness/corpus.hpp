@@ -120,14 +120,19 @@ void corpus_windows(const std::vector<int>& ids, const std::vector<index>& start
     }
 }
 
-/// `count` window starts uniform over the split (each window needs context + 1 ids), drawn from
-/// `eng` alone; throws when the split is too short for one window.
-inline std::vector<index> random_starts(index split_size, index context, index count, const engine& eng) {
-  const index room = split_size - context;  // starts 0 .. room - 1
-  if (room < 1)
+/// Throws init_error when a split of `split_size` ids holds no window of context + 1 ids.
+inline void check_window_fits(index split_size, index context) {
+  if (split_size - context < 1)
     throw init_error(nninit::detail::cat("nninit::lm: the context must be shorter than the corpus split, got a context of ",
                                          nninit::detail::number(context), " for a split of ", nninit::detail::number(split_size),
                                          " bytes"));
+}
+
+/// `count` window starts uniform over the split (each window needs context + 1 ids), drawn from
+/// `eng` alone; throws when the split is too short for one window.
+inline std::vector<index> random_starts(index split_size, index context, index count, const engine& eng) {
+  check_window_fits(split_size, context);
+  const index room = split_size - context;  // starts 0 .. room - 1
   Eigen::VectorXd u(count);
   nninit::uniform(u, eng);
   std::vector<index> starts(static_cast<std::size_t>(count));
@@ -136,10 +141,11 @@ inline std::vector<index> random_starts(index split_size, index context, index c
   return starts;
 }
 
-/// Up to `count` non-overlapping windows spread evenly over the split (the validation set).
+/// Up to `count` non-overlapping windows spread evenly over the split (the validation set); throws
+/// as random_starts does.
 inline std::vector<index> even_starts(index split_size, index context, index count) {
+  check_window_fits(split_size, context);
   const index room = split_size - context;
-  if (room < 1) return random_starts(split_size, context, 1, engine{0});  // throws the message above
   const index windows = std::min(count, std::max<index>(1, room / context));
   std::vector<index> starts;
   for (index i = 0; i < windows; ++i) starts.push_back(i * (room - 1) / std::max<index>(windows - 1, 1));

@@ -302,8 +302,8 @@ train_result train_lm(LanguageModel& net, const text_corpus& corpus, const train
     check.fail("vocabulary", cat("the corpus's ", number(corpus.vocabulary())), number(net.config().vocabulary));
   if (opt.steps < 1) check.fail("steps", ">= 1", number(opt.steps));
   if (validation_windows < 1) check.fail("validation_windows", ">= 1", number(validation_windows));
-  (void)random_starts(static_cast<index>(corpus.train.size()), n, 1, eng);  // throws when the context does not fit
-  (void)even_starts(static_cast<index>(corpus.validation.size()), n, 1);
+  check_window_fits(static_cast<index>(corpus.train.size()), n);
+  check_window_fits(static_cast<index>(corpus.validation.size()), n);
   training_task<T> task;
   task.steps_per_epoch = opt.steps;
   task.batch = [&](index epoch, index step, matrix<T>& x, std::vector<int>& labels) {

@@ -69,17 +69,17 @@ double softmax_cross_entropy(const matrix<T>& logits, const int* labels, matrix<
   double loss = 0;
   const auto n = logits.cols();
   if (grad) grad->resize(logits.rows(), n);
+  Eigen::VectorXd e(logits.rows());  // exp(logit - top) of one column, computed once
   for (Eigen::Index c = 0; c < n; ++c) {
     Eigen::Index best = 0;
     const double top = static_cast<double>(logits.col(c).maxCoeff(&best));
     double z = 0;
-    for (Eigen::Index r = 0; r < logits.rows(); ++r) z += std::exp(static_cast<double>(logits(r, c)) - top);
+    for (Eigen::Index r = 0; r < logits.rows(); ++r) z += e(r) = std::exp(static_cast<double>(logits(r, c)) - top);
     // cppcheck-suppress invalidFunctionArg ; z >= 1: the top logit's own term is exp(0)
     loss += std::log(z) + top - static_cast<double>(logits(labels[c], c));
     if (correct && best == labels[c]) ++*correct;
     if (grad) {
-      for (Eigen::Index r = 0; r < logits.rows(); ++r)
-        (*grad)(r, c) = static_cast<T>(std::exp(static_cast<double>(logits(r, c)) - top) / z / static_cast<double>(n));
+      for (Eigen::Index r = 0; r < logits.rows(); ++r) (*grad)(r, c) = static_cast<T>(e(r) / z / static_cast<double>(n));
       (*grad)(labels[c], c) -= static_cast<T>(1.0 / static_cast<double>(n));
     }
   }

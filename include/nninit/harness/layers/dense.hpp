@@ -8,6 +8,30 @@
 
 #include "../graph.hpp"
 
+namespace nninit::harness::detail {
+
+/// y = W x + b over the columns of x: b is broadcast first and the product added to it, which
+/// spares the zero fill Eigen's `y = W x` does before its GEMM and a pass adding b after.
+template <class T, class Y, class W, class X>
+void affine(Y&& y, const W& weight, const X& x, const matrix<T>& bias) {
+  if (bias.size()) {
+    for (index c = 0; c < x.cols(); ++c) y.col(c) = bias.col(0);  // (Eigen's replicate takes a modulo per element)
+    y.noalias() += weight * x;
+  } else {
+    y.noalias() = weight * x;
+  }
+}
+
+/// A bias's gradient, the sum of dy's columns, as a GEMV with a vector of ones: twice the speed
+/// of Eigen's rowwise().sum() of a column-major matrix.
+template <class T, class DY>
+void bias_gradient(const DY& dy, matrix<T>& grad, Eigen::Matrix<T, Eigen::Dynamic, 1>& ones) {
+  if (ones.size() != dy.cols()) ones.setOnes(dy.cols());
+  grad.noalias() = dy * ones;
+}
+
+}  // namespace nninit::harness::detail
+
 namespace nninit::harness::layers {
 
 template <class T>
@@ -22,12 +46,12 @@ class dense final : public layer<T> {
   }
 
   void forward(const matrix<T>& x, matrix<T>& y) override {
-    y.noalias() = weight * x;
-    if (bias.size()) y.colwise() += bias.col(0);
+    y.resize(weight.rows(), x.cols());
+    detail::affine(y, weight, x, bias);
   }
   void backward(const matrix<T>& x, const matrix<T>&, const matrix<T>& dy, const input_gradient<T>& dx) override {
     weight_grad.noalias() = dy * x.transpose();
-    if (bias.size()) bias_grad = dy.rowwise().sum();
+    if (bias.size()) detail::bias_gradient(dy, bias_grad, ones_);
     dx.set(weight.transpose() * dy);
   }
   void add_parameters(std::vector<parameter<T>>& out) override {
@@ -42,6 +66,7 @@ class dense final : public layer<T> {
 
  private:
   placement where_;
+  Eigen::Matrix<T, Eigen::Dynamic, 1> ones_;
 };
 
 }  // namespace nninit::harness::layers

@@ -32,24 +32,43 @@ class layer_norm final : public layer<T> {
       : gamma(matrix<T>::Ones(features, 1)), gamma_grad(matrix<T>::Zero(features, 1)),
         beta(matrix<T>::Zero(features, 1)), beta_grad(matrix<T>::Zero(features, 1)), where_(std::move(where)) {}
 
+  // Column by column: a column (one token's or one example's H features) stays in L1 between
+  // the passes over it, where whole-matrix expressions would stream the batch through memory
+  // once per pass.
   void forward(const matrix<T>& x, matrix<T>& y) override {
-    const Eigen::Array<T, 1, Eigen::Dynamic> mean = x.colwise().mean().array();
-    xhat_ = x.rowwise() - mean.matrix();
-    rstd_ = (xhat_.array().square().colwise().mean() + static_cast<T>(eps)).rsqrt();
-    xhat_.array().rowwise() *= rstd_;
-    y = (xhat_.array().colwise() * gamma.col(0).array()).colwise() + beta.col(0).array();
+    const index H = x.rows(), n = x.cols();
+    xhat_.resize(H, n);
+    y.resize(H, n);
+    rstd_.resize(n);
+    for (index c = 0; c < n; ++c) {
+      xhat_.col(c) = x.col(c).array() - x.col(c).mean();
+      rstd_(c) = xhat_.col(c).squaredNorm() / static_cast<T>(H);
+    }
+    rstd_ = (rstd_ + static_cast<T>(eps)).rsqrt();
+    for (index c = 0; c < n; ++c) {
+      auto xhat = xhat_.col(c);
+      xhat *= rstd_(c);
+      y.col(c) = xhat.cwiseProduct(gamma.col(0)) + beta.col(0);
+    }
   }
 
   void backward(const matrix<T>&, const matrix<T>&, const matrix<T>& dy, const input_gradient<T>& dx) override {
-    beta_grad = dy.rowwise().sum();
-    gamma_grad = dy.cwiseProduct(xhat_).rowwise().sum();
-    if (!dx.dx) return;
-    const T H = static_cast<T>(dy.rows());
-    work_ = dy.array().colwise() * gamma.col(0).array();  // g
-    const Eigen::Array<T, 1, Eigen::Dynamic> sum_g = work_.colwise().sum().array();
-    const Eigen::Array<T, 1, Eigen::Dynamic> sum_gx = work_.cwiseProduct(xhat_).colwise().sum().array();
-    work_ = ((H * work_.array()).rowwise() - sum_g - xhat_.array().rowwise() * sum_gx).rowwise() * (rstd_ / H);
-    dx.set(work_);
+    const index H = dy.rows(), n = dy.cols();
+    beta_grad.setZero();
+    gamma_grad.setZero();
+    if (dx.dx && !dx.accumulate) dx.dx->resize(H, n);
+    for (index c = 0; c < n; ++c) {
+      const auto d = dy.col(c);
+      const auto xhat = xhat_.col(c);
+      beta_grad += d;
+      gamma_grad += d.cwiseProduct(xhat);
+      if (!dx.dx) continue;
+      g_ = d.cwiseProduct(gamma.col(0));
+      const T sum_g = g_.sum(), sum_gx = g_.dot(xhat), k = rstd_(c) / static_cast<T>(H);
+      g_ = ((static_cast<T>(H) * g_.array() - sum_g) - xhat.array() * sum_gx) * k;
+      if (dx.accumulate) dx.dx->col(c) += g_;
+      else dx.dx->col(c) = g_;
+    }
   }
 
   void add_parameters(std::vector<parameter<T>>& out) override {
@@ -61,7 +80,8 @@ class layer_norm final : public layer<T> {
  private:
   placement where_;
   Eigen::Array<T, 1, Eigen::Dynamic> rstd_;  // per column
-  matrix<T> xhat_, work_;
+  matrix<T> xhat_;
+  Eigen::Matrix<T, Eigen::Dynamic, 1> g_;  // one column of dy gamma, then of dx
 };
 
 template <class T>

@@ -30,6 +30,7 @@ inline baseline baseline_of(std::string_view scheme) {
   if (scheme == "megatron_scaled") b.options = {{"layers", "12"}};
   if (scheme == "depth_scaled_trunc_normal") b.options = {{"layer_id", "3"}};
   if (scheme == "mup") b.options = {{"base_fan_in", "7"}};
+  if (scheme == "deepnet") b.options = {{"encoder_layers", "6"}};
   return b;
 }
 

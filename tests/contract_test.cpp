@@ -30,6 +30,7 @@ std::vector<nninit::initializer> two_d_schemes() {
     if (info.name == "megatron_scaled") init.set("layers", "12");
     if (info.name == "depth_scaled_trunc_normal") init.set("layer_id", "3");
     if (info.name == "mup") init.set("base_fan_in", "7");
+    if (info.name == "deepnet") init.set("encoder_layers", "6");
     out.push_back(init);
     // The deterministic schemes' seeded noise follows the contract too.
     if (info.name == "idinit") out.push_back(init), out.back().set("loosen_std", "0.01");

@@ -59,7 +59,39 @@ struct transformer_structure {
   index ffn_width = 0;  ///< d_ff
 };
 
+/// Where one weight sits, for a network rule: its role, its index among the network's weights in
+/// forward order, its block (a transformer block or residual block, -1 outside any) and the
+/// network's structure.
+struct layer_site {
+  layer_role role = layer_role::hidden;
+  residual_structure residual{};
+  index position = 0;
+  index block = -1;
+  transformer_structure transformer{};
+};
+
+/// Which block form a transformer rule is made for; any: the rule changes no forward pass.
+enum class block_norm { any, post, pre, none };
+
+/// What a transformer rule plans for the forward pass (../shared transformer.md §0): every block's
+/// shortcut weight alpha and branch multiplier s, x <- N(alpha x + s F(x)) (post-LN) or
+/// x <- alpha x + s F(N(x)) (pre-LN, no-LN), and the form they are for.
+struct transformer_scalars {
+  block_norm form = block_norm::any;
+  double shortcut = 1;  ///< alpha: DeepNorm's alpha, Admin's omega
+  double branch = 1;    ///< s: depth-μP's 1/sqrt(L), CompleteP's L^-alpha
+};
+
 namespace detail {
+template <>
+struct enum_names<block_norm> {
+  static constexpr std::array<std::pair<block_norm, std::string_view>, 4> table{{
+      {block_norm::any, "any"},
+      {block_norm::post, "post"},
+      {block_norm::pre, "pre"},
+      {block_norm::none, "none"},
+  }};
+};
 template <>
 struct enum_names<layer_role> {
   static constexpr std::array<std::pair<layer_role, std::string_view>, 16> table{{

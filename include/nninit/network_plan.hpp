@@ -16,6 +16,7 @@ struct layer_spec {
   std::string name;
   layer_role role = layer_role::hidden;
   nninit::shape shape;
+  index block = -1;  ///< the transformer (or residual) block it sits in; -1: none
 };
 
 /// What one weight will get: the scheme chosen for its role and that scheme's plan.
@@ -34,12 +35,14 @@ struct layer_plan {
 ///
 ///   const nninit::residual_structure resnet110{54, 2};
 ///   auto plans = nninit::plan_network(nninit::initializer("fixup"), layers, resnet110);
+/// A transformer's rules (deepnet, admin, ...) also read `transformer`, the stack's structure,
+/// and each layer's block.
 inline std::vector<layer_plan> plan_network(const initializer& scheme, const std::vector<layer_spec>& layers,
-                                            const residual_structure& net = {}) {
+                                            const residual_structure& net = {}, const transformer_structure& transformer = {}) {
   std::vector<layer_plan> plans;
   plans.reserve(layers.size());
   for (const auto& layer : layers) {
-    initializer chosen = scheme.for_layer(layer.role, net, static_cast<index>(plans.size()));
+    initializer chosen = scheme.for_layer(layer_site{layer.role, net, static_cast<index>(plans.size()), layer.block, transformer});
     try {
       nninit::plan p = chosen.describe(layer.shape);
       plans.push_back({layer.name, layer.role, std::move(chosen), std::move(p)});

@@ -32,6 +32,8 @@
 //   propagation.hpp       propagation_of: the variance map's fixed point and its stability
 //   activation.hpp        activation (relu, tanh, gelu, sine:30, gaussian:0.05, ...)
 //   llm_presets.hpp       gpt2 (nanoGPT), megatron_scaled, depth_scaled_trunc_normal (torchtitan), mup
+//   deepnet.hpp           deepnet (DeepNet's DeepNorm: alpha, beta; deepnet_coefficients)
+//   admin.hpp             admin (Admin's data-free shortcut weight omega; admin_omega)
 //   packed.hpp            fill_packed, qkv_blocks, gate_up_blocks: fused weights block by block
 //   network_plan.hpp      plan_network: a whole network under a network-level rule (layer_role.hpp)
 //   model.hpp             init_model: a model's named tensors in one call, streams from names (stream_of)
@@ -87,6 +89,8 @@
 #include "registry.hpp"
 #include "network_plan.hpp"
 #include "llm_presets.hpp"
+#include "deepnet.hpp"
+#include "admin.hpp"
 #include "packed.hpp"
 #include "model.hpp"
 #include "flyhash.hpp"

@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "activation.hpp"
+#include "admin.hpp"
 #include "arch_aware.hpp"
 #include "constant.hpp"
 #include "constnet.hpp"
+#include "deepnet.hpp"
 #include "devfly.hpp"
 #include "dirac.hpp"
 #include "eye.hpp"
@@ -66,7 +68,8 @@ struct scheme_info {
 /// What a network rule gives a parameter that is not a weight matrix (see parameter_kind).
 struct parameter_value {
   double value = 0;            ///< every entry
-  bool torch_default = false;  ///< instead, PyTorch's default bias U(+-1/sqrt(fan_in)) (torch_default_bias)
+  bool torch_default = false;  ///< instead, PyTorch's default bias U(+-1/sqrt(fan_in)) (torch_default_bias)...
+  double scale = 1;            ///< ...times this (deepnet's torchscale variant divides biases by 1/beta too)
 };
 
 /// The scalar parameters a scheme's network form needs around each residual branch: Fixup's
@@ -88,7 +91,7 @@ using any_scheme =
                  scheme::zero_gamma, scheme::lsuv, scheme::vi3nr, scheme::kumar,
                  scheme::maxout, scheme::small_init, scheme::siren, scheme::winner, scheme::low_rank,
                  scheme::arch_aware, scheme::gpt2, scheme::megatron_scaled, scheme::depth_scaled_trunc_normal,
-                 scheme::mup, scheme::flyhash, scheme::devfly>;
+                 scheme::mup, scheme::flyhash, scheme::devfly, scheme::deepnet, scheme::admin>;
 
 template <class F, std::size_t... I>
 void for_each_alternative(F&& f, std::index_sequence<I...>) {
@@ -164,14 +167,16 @@ void parse_option(const checker& check, std::string_view name, std::string_view 
 /// weight being number `position` (0-based) of the network's weights in forward order. A plain
 /// scheme is the same everywhere; the others are described in their headers.
 template <class S>
-any_scheme for_layer(const S& s, layer_role, const residual_structure&, index) {
+any_scheme for_layer(const S& s, const layer_site&) {
   return s;
 }
 inline bool zero_role(layer_role role) { return role == layer_role::branch_last || role == layer_role::classifier; }
 inline bool branch_role(layer_role role) {
   return role == layer_role::branch_first || role == layer_role::branch_middle || role == layer_role::branch_last;
 }
-inline any_scheme for_layer(const scheme::fixup& s, layer_role role, const residual_structure& net, index) {
+inline any_scheme for_layer(const scheme::fixup& s, const layer_site& site) {
+  const layer_role role = site.role;
+  const residual_structure& net = site.residual;
   if (zero_role(role)) return scheme::zeros{};
   if (!branch_role(role)) {  // outside the branches: He normal, unscaled
     scheme::kaiming_normal he;
@@ -184,34 +189,39 @@ inline any_scheme for_layer(const scheme::fixup& s, layer_role role, const resid
   if (in_branch.layers_per_branch == 0) in_branch.layers_per_branch = net.layers_per_branch;
   return in_branch;
 }
-inline any_scheme for_layer(const scheme::zero_hadamard& s, layer_role role, const residual_structure&, index) {
+inline any_scheme for_layer(const scheme::zero_hadamard& s, const layer_site& site) {
+  const layer_role role = site.role;
   if (role == layer_role::branch_last) return scheme::zeros{};
   return s;
 }
-inline any_scheme for_layer(const scheme::idinit& s, layer_role role, const residual_structure&, index) {
+inline any_scheme for_layer(const scheme::idinit& s, const layer_site& site) {
+  const layer_role role = site.role;
   if (role == layer_role::classifier && s.zero_classifier) return scheme::zeros{};
   scheme::idinit layer = s;
   if (role == layer_role::branch_last) layer.form = idinit_form::zero;
   return layer;
 }
 /// The first layers of an INR read coordinates, not activations.
-inline any_scheme for_layer(const scheme::siren& s, layer_role role, const residual_structure&, index) {
+inline any_scheme for_layer(const scheme::siren& s, const layer_site& site) {
+  const layer_role role = site.role;
   scheme::siren layer = s;
   layer.first_layer = role == layer_role::input;
   return layer;
 }
-inline any_scheme for_layer(const scheme::vi3nr& s, layer_role role, const residual_structure&, index) {
+inline any_scheme for_layer(const scheme::vi3nr& s, const layer_site& site) {
+  const layer_role role = site.role;
   scheme::vi3nr layer = s;
   layer.first_layer = role == layer_role::input;
   return layer;
 }
 /// WINNER's noise goes on the first two weights: s0 on weight 0, s1 on weight 1.
-inline any_scheme for_layer(const scheme::winner& s, layer_role, const residual_structure&, index position) {
+inline any_scheme for_layer(const scheme::winner& s, const layer_site& site) {
   scheme::winner layer = s;
-  layer.layer = std::min<index>(position, 2);
+  layer.layer = std::min<index>(site.position, 2);
   return layer;
 }
-inline any_scheme for_layer(const scheme::constnet& s, layer_role role, const residual_structure&, index) {
+inline any_scheme for_layer(const scheme::constnet& s, const layer_site& site) {
+  const layer_role role = site.role;
   scheme::constnet layer = s;
   if (zero_role(role) || branch_role(role)) layer.form = constnet_form::zero;
   return layer;
@@ -224,7 +234,8 @@ inline any_scheme for_layer(const scheme::constnet& s, layer_role role, const re
 /// other nn.Linear its default; a token table nn.Embedding's N(0, 1). PyTorch has no module for
 /// learned positions or a class token: those are torchvision's VisionTransformer's, N(0, 0.02^2)
 /// and zeros (nn.Embedding's N(0, 1) positions would swamp a patch projection's output).
-inline any_scheme for_layer(const scheme::torch_default& s, layer_role role, const residual_structure&, index) {
+inline any_scheme for_layer(const scheme::torch_default& s, const layer_site& site) {
+  const layer_role role = site.role;
   if (role == layer_role::query || role == layer_role::key || role == layer_role::value) {
     scheme::xavier_uniform packed_share;
     packed_share.gain = 0.70710678118654752;  // 1/sqrt(2): fan_out 3d instead of d
@@ -242,37 +253,92 @@ inline any_scheme for_layer(const scheme::torch_default& s, layer_role role, con
 
 /// LSUV's network form: its orthonormal pre-init everywhere; with preinit = keep, nothing of its
 /// own (zeros, for the caller's initialization to replace before calibrating).
-inline any_scheme for_layer(const scheme::lsuv& s, layer_role, const residual_structure&, index) {
+inline any_scheme for_layer(const scheme::lsuv& s, const layer_site&) {
   if (s.preinit == lsuv_preinit::keep) return scheme::zeros{};
   return s;
 }
+
+/// DeepNet's rule: gain beta on v, o, ffn_in and ffn_out, 1 on q and k (paper: Xavier-normal;
+/// torchscale: PyTorch's default); the blocks default to the transformer's depth; every other
+/// role keeps the base model's init, the torch_default rule's (torchscale's readout: N(0, 1/d)).
+inline any_scheme for_layer(const scheme::deepnet& s, const layer_site& site) {
+  scheme::deepnet layer = s;
+  if (layer.encoder_layers == 0) layer.encoder_layers = site.transformer.blocks;
+  if (layer.decoder_layers == 0) layer.decoder_layers = site.transformer.blocks;
+  switch (site.role) {
+    case layer_role::query:
+    case layer_role::key: layer.scaled = false; return layer;
+    case layer_role::value:
+    case layer_role::attention_out:
+    case layer_role::ffn_in:
+    case layer_role::ffn_out: layer.scaled = true; return layer;
+    default: break;
+  }
+  if (site.role == layer_role::classifier && s.variant == deepnet_variant::torchscale && site.transformer.width > 0) {
+    scheme::normal readout;
+    readout.std = 1 / std::sqrt(static_cast<double>(site.transformer.width));
+    return readout;
+  }
+  return for_layer(scheme::torch_default{}, site);
+}
+/// Admin keeps the base model's weights (the torch_default rule) and sets omega.
+inline any_scheme for_layer(const scheme::admin&, const layer_site& site) { return for_layer(scheme::torch_default{}, site); }
 
 /// The default of a parameter that is not a weight: biases 0, multipliers 1, norm gains 1, norm biases 0.
 inline parameter_value default_parameter(parameter_kind kind) {
   return {kind == parameter_kind::multiplier || kind == parameter_kind::norm_gain ? 1.0 : 0.0, false};
 }
 template <class S>
-parameter_value for_parameter(const S&, parameter_kind kind, layer_role) {
+parameter_value for_parameter(const S&, parameter_kind kind, const layer_site&) {
   return default_parameter(kind);
 }
-inline parameter_value for_parameter(const scheme::torch_default&, parameter_kind kind, layer_role role) {
+inline parameter_value for_parameter(const scheme::torch_default&, parameter_kind kind, const layer_site& site) {
+  const layer_role role = site.role;
   // nn.MultiheadAttention zeroes its in- and out-projection biases (_reset_parameters).
   const bool attention = role == layer_role::query || role == layer_role::key || role == layer_role::value ||
                          role == layer_role::attention_out;
   if (kind == parameter_kind::bias) return {0.0, !attention};
   return default_parameter(kind);
 }
-inline parameter_value for_parameter(const scheme::skipinit& s, parameter_kind kind, layer_role) {
+/// Admin's biases are the base model's; DeepNet's paper variant zeroes biases (fairseq's Linear), the
+/// torchscale variant keeps PyTorch's default bias, divided by 1/beta on v, o, fc1 and fc2 (its
+/// name match catches the biases too).
+inline parameter_value for_parameter(const scheme::admin&, parameter_kind kind, const layer_site& site) {
+  return for_parameter(scheme::torch_default{}, kind, site);
+}
+inline parameter_value for_parameter(const scheme::deepnet& s, parameter_kind kind, const layer_site& site) {
+  if (s.variant == deepnet_variant::paper || kind != parameter_kind::bias) return default_parameter(kind);
+  parameter_value v{0.0, true};
+  const layer_role r = site.role;
+  if (r == layer_role::value || r == layer_role::attention_out || r == layer_role::ffn_in || r == layer_role::ffn_out)
+    v.scale = std::get<scheme::deepnet>(for_layer(s, site)).constants().beta;
+  return v;
+}
+inline parameter_value for_parameter(const scheme::skipinit& s, parameter_kind kind, const layer_site&) {
   if (kind == parameter_kind::multiplier) return {s.alpha, false};
   return default_parameter(kind);
 }
-inline parameter_value for_parameter(const scheme::rezero&, parameter_kind kind, layer_role) {
+inline parameter_value for_parameter(const scheme::rezero&, parameter_kind kind, const layer_site&) {
   if (kind == parameter_kind::multiplier) return {0.0, false};
   return default_parameter(kind);
 }
-inline parameter_value for_parameter(const scheme::zero_gamma&, parameter_kind kind, layer_role role) {
-  if (kind == parameter_kind::norm_gain && role == layer_role::branch_last) return {0.0, false};
+inline parameter_value for_parameter(const scheme::zero_gamma&, parameter_kind kind, const layer_site& site) {
+  if (kind == parameter_kind::norm_gain && site.role == layer_role::branch_last) return {0.0, false};
   return default_parameter(kind);
+}
+
+/// The forward-pass scalars of a transformer rule (see initializer::scalars_for).
+template <class S>
+transformer_scalars scalars_of(const S&, const transformer_structure&) {
+  return {};
+}
+inline transformer_scalars scalars_of(const scheme::deepnet& s, const transformer_structure& net) {
+  scheme::deepnet at = std::get<scheme::deepnet>(for_layer(s, layer_site{layer_role::value, {}, 0, -1, net}));
+  return {block_norm::post, at.constants().alpha, 1.0};
+}
+inline transformer_scalars scalars_of(const scheme::admin& s, const transformer_structure& net) {
+  const index n = s.sublayers > 0 ? s.sublayers : 2 * net.blocks;
+  return {block_norm::post, admin_omega(detail::checker("admin", ""), n, s.output_change), 1.0};
 }
 
 template <class S>
@@ -350,17 +416,31 @@ class initializer {
   /// `position` is the weight's index in the network's forward order (winner's first two
   /// weights); siren and vi3nr plan their first layer on role input.
   initializer for_layer(layer_role role, const residual_structure& net = {}, index position = 0) const {
+    return for_layer(layer_site{role, net, position});
+  }
+  /// The same for a weight's whole site: its block and the transformer's structure too, which
+  /// the transformer rules read (deepnet's depth, OLMo's block index).
+  initializer for_layer(const layer_site& site) const {
     initializer layer;
-    layer.scheme_ = std::visit([&](const auto& s) { return detail::for_layer(s, role, net, position); }, scheme_);
+    layer.scheme_ = std::visit([&](const auto& s) { return detail::for_layer(s, site); }, scheme_);
     return layer;
+  }
+
+  /// What the rule does to a transformer's forward pass: the shortcut and branch scalars of
+  /// every block and the block form they are for (deepnet: alpha, post-LN; admin: omega,
+  /// post-LN); all 1 and any form for the other schemes.
+  transformer_scalars scalars_for(const transformer_structure& net) const {
+    return std::visit([&](const auto& s) { return detail::scalars_of(s, net); }, scheme_);
   }
 
   /// What the rule gives a parameter of `kind` at `role` that is not a weight (`for_layer` plans
   /// the weights): biases 0 (PyTorch's default bias under torch_default), scalar biases 0,
   /// branch multipliers 1 (skipinit: alpha, rezero: 0), norm gains 1 (zero_gamma: 0 on the last
   /// of each branch), norm biases 0.
-  parameter_value for_parameter(parameter_kind kind, layer_role role) const {
-    return std::visit([&](const auto& s) { return detail::for_parameter(s, kind, role); }, scheme_);
+  parameter_value for_parameter(parameter_kind kind, layer_role role) const { return for_parameter(kind, layer_site{role}); }
+  /// The same at a parameter's whole site (deepnet's torchscale biases read the depth).
+  parameter_value for_parameter(parameter_kind kind, const layer_site& site) const {
+    return std::visit([&](const auto& s) { return detail::for_parameter(s, kind, site); }, scheme_);
   }
   /// The scalars the rule puts around each residual branch (Fixup's, SkipInit's, ReZero's).
   nninit::residual_parameters residual_parameters() const {

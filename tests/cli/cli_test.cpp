@@ -131,6 +131,9 @@ std::vector<weight_spec> fill_cases() {
       {"megatron_scaled", {16, 16}, {{"layers", "24"}}},
       {"depth_scaled_trunc_normal", {16, 16}, {{"layer_id", "3"}}},
       {"mup", {16, 64}, {{"role", "readout"}, {"base_fan_in", "16"}}},
+      {"deepnet", {64, 32}, {{"decoder_layers", "12"}, {"architecture", "decoder"}}},
+      {"deepnet", {32, 32}, {{"encoder_layers", "6"}, {"variant", "torchscale"}, {"scaled", "false"}}},
+      {"admin", {32, 16}, {}},
   };
 }
 

@@ -189,6 +189,43 @@ TEST_CASE("transformer torch_default rule: nn.TransformerEncoderLayer's init per
   }
 }
 
+TEST_CASE("transformer rules: deepnet's alpha and admin's omega reach every block's shortcut; torchscale's biases are scaled") {
+  h::vit_config c;
+  c.stack.blocks = 6, c.stack.width = 32, c.stack.heads = 4, c.stack.ffn_width = 64, c.stack.form = h::block_form::post_norm;
+  nninit::initializer deepnet("deepnet");
+  deepnet.set("variant", "torchscale");
+  h::apply_scalars(c.stack, deepnet);
+  const double alpha = std::pow(12.0, 0.25), beta = std::pow(48.0, -0.25);  // encoder N = 6
+  REQUIRE(c.stack.shortcut_scale.size() == 6);
+  for (double a : c.stack.shortcut_scale) CHECK(a == doctest::Approx(alpha).epsilon(1e-15));
+  for (double s : c.stack.branch_scale) CHECK(s == 1);
+  h::vit<double> net(c);
+  CHECK(net.summary().find("shortcut x1.86") != std::string::npos);
+  h::initialize(net, deepnet, nninit::engine{4});
+  for (const auto& p : net.parameters()) {
+    INFO(p.name);
+    if (p.kind != h::parameter_kind::bias || p.block < 0) continue;
+    const double torch_bound = 1 / std::sqrt(static_cast<double>(p.shape.dims[1]));  // U(+-1/sqrt(fan_in))
+    const bool scaled = p.role == nninit::layer_role::value || p.role == nninit::layer_role::attention_out ||
+                        p.role == nninit::layer_role::ffn_in || p.role == nninit::layer_role::ffn_out;
+    const double bound = scaled ? beta * torch_bound : torch_bound, largest = p.value->cwiseAbs().maxCoeff();
+    CHECK(largest <= bound);
+    CHECK(largest > 0.5 * bound);  // 32 or 64 values: the max of |U| reaches half the bound
+  }
+  // A rule for post-LN refuses another form, before anything is built.
+  for (const char* scheme : {"deepnet", "admin"}) {
+    CAPTURE(scheme);
+    h::transformer_stack pre;
+    pre.form = h::block_form::pre_norm;
+    const std::string expected = std::string(scheme) + ": block form must be post";
+    CHECK_THROWS_WITH_AS(h::apply_scalars(pre, nninit::initializer(scheme)), doctest::Contains(expected.c_str()), nninit::init_error);
+  }
+  h::transformer_stack post;
+  post.form = h::block_form::post_norm;
+  h::apply_scalars(post, nninit::initializer("admin"));
+  CHECK(post.shortcut_scale.front() == doctest::Approx(std::sqrt(25 / std::log(25.0) - 1)).epsilon(1e-15));  // n = 24
+}
+
 TEST_CASE("transformer: a packed in-projection is three tensors filled as fill_packed fills them") {
   h::vit_config c;
   c.stack.blocks = 1, c.stack.width = 8, c.stack.heads = 2, c.stack.ffn_width = 8, c.stack.packed_qkv = true;

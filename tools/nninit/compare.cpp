@@ -155,6 +155,7 @@ std::unique_ptr<h::graph_network<T>> make_network(const config& c, const nninit:
     h::transformer_stack st;
     st.blocks = depth, st.width = width, st.heads = c.heads, st.ffn_width = c.ffn_width, st.act = act;
     st.form = c.form, st.norm = c.rms ? h::norm_kind::rms : h::norm_kind::layer;
+    h::apply_scalars(st, scheme);  // deepnet's alpha, admin's omega
     if (c.arch == "vit") {
       h::vit_config v;
       v.stack = st, v.patch = c.patch, v.classes = classes;
@@ -298,6 +299,14 @@ config resolve(const compare_options& o, int argc, char** argv) {
   if (transformer)
     for (const auto& e : c.schemes)
       if (e.scheme == "lsuv") fail(command, "schemes", "schemes without data-dependent calibration for a transformer", "lsuv");
+  if (transformer)  // a rule made for one block form (deepnet, admin: post) refuses the others
+    for (const auto& e : c.schemes) {
+      nninit::initializer init(e.scheme);
+      for (const auto& [name, value] : e.options) init.set(name, value);
+      const nninit::block_norm needs = init.scalars_for({c.depth, c.width, c.heads, c.ffn_width}).form;
+      if (needs != nninit::block_norm::any && nninit::detail::name_of(needs) != nninit::detail::name_of(c.form))
+        fail(command, "norm", std::string(nninit::detail::name_of(needs)) + " for scheme " + e.scheme, nninit::detail::name_of(c.form));
+    }
 
   c.bias = o.bias;
   c.batch = o.batch, c.seeds = o.seeds, c.jacobian_max = o.jacobian_max, c.calibration = o.calibration;

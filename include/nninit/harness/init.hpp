@@ -21,14 +21,15 @@ std::vector<layer_plan> plan_weights(network<T>& net, const initializer& scheme)
   for (const auto& p : net.parameters()) {
     if (p.kind != parameter_kind::weight) continue;
     if (p.packed_roles.empty()) {
-      weights.push_back({p.name, p.role, p.shape});
+      weights.push_back({p.name, p.role, p.shape, p.block});
       continue;
     }
-    nninit::shape block = p.shape;
-    block.dims[0] /= static_cast<index>(p.packed_roles.size());
-    for (layer_role r : p.packed_roles) weights.push_back({nninit::detail::cat(p.name, "[", nninit::detail::name_of(r), "]"), r, block});
+    nninit::shape part = p.shape;
+    part.dims[0] /= static_cast<index>(p.packed_roles.size());
+    for (layer_role r : p.packed_roles)
+      weights.push_back({nninit::detail::cat(p.name, "[", nninit::detail::name_of(r), "]"), r, part, p.block});
   }
-  return plan_network(scheme, weights, net.structure());
+  return plan_network(scheme, weights, net.structure(), net.transformer());
 }
 
 /// Fills every weight of `net` at its logical shape (so conv weights get conv fans) with the
@@ -66,9 +67,13 @@ void initialize(network<T>& net, const initializer& scheme, const engine& base) 
       plans[next_weight++].scheme.fill(*p.value, eng, p.shape);
       continue;
     }
-    const parameter_value v = scheme.for_parameter(p.kind, p.role);
-    if (v.torch_default) torch_default_bias(*p.value, eng, p.shape);
-    else p.value->setConstant(static_cast<T>(v.value));
+    const parameter_value v = scheme.for_parameter(p.kind, layer_site{p.role, net.structure(), 0, p.block, net.transformer()});
+    if (v.torch_default) {
+      torch_default_bias(*p.value, eng, p.shape);
+      if (v.scale != 1) *p.value *= static_cast<T>(v.scale);
+    } else {
+      p.value->setConstant(static_cast<T>(v.value));
+    }
   }
 }
 

@@ -91,6 +91,8 @@ class network {
   /// Every probe, input to output.
   virtual std::vector<probe<T>> probes() const = 0;
   virtual residual_structure structure() const { return {}; }
+  /// A transformer's L, d, h and d_ff (transformer rules scale by them); zeros otherwise.
+  virtual transformer_structure transformer() const { return {}; }
   /// Train, eval or frozen batch statistics; networks without batch normalization ignore it.
   virtual void set_mode(network_mode) {}
   virtual network_mode mode() const { return network_mode::train; }

@@ -30,6 +30,7 @@
 
 #include "../detail/enum_names.hpp"
 #include "../detail/format.hpp"
+#include "../registry.hpp"
 #include "activation.hpp"
 #include "graph.hpp"
 #include "layers/attention.hpp"
@@ -75,6 +76,19 @@ struct transformer_stack {
   std::vector<double> shortcut_scale; ///< alpha per block; empty: all 1
   std::vector<double> branch_scale;   ///< s per block; empty: all 1
 };
+
+/// Sets the stack's shortcut and branch scalars (alpha, s) to what `scheme`'s rule plans for it
+/// (initializer::scalars_for: deepnet's alpha, admin's omega); init_error, naming the scheme and
+/// the form it needs, when the rule is made for another block form.
+inline void apply_scalars(transformer_stack& st, const initializer& scheme) {
+  const transformer_scalars k = scheme.scalars_for({st.blocks, st.width, st.heads, st.ffn_width});
+  const std::string_view needed = nninit::detail::name_of(k.form), given = nninit::detail::name_of(st.form);
+  if (k.form != block_norm::any && needed != given)
+    nninit::detail::checker(scheme.name(), "").fail("block form", nninit::detail::cat(needed, " (the form the scheme is made for)"), given);
+  const auto count = static_cast<std::size_t>(st.blocks);
+  st.shortcut_scale.assign(count, k.shortcut);
+  st.branch_scale.assign(count, k.branch);
+}
 
 /// A ViT (Dosovitskiy et al. 2021) on channels x side x side images: patches of patch x patch
 /// pixels, a patch projection (role input), a class token and learned positions, the stack, and
@@ -173,8 +187,13 @@ inline std::string stack_summary(const transformer_stack& c) {
   const std::string form = c.form == block_form::attention_only ? std::string("attention only")
                            : c.form == block_form::no_norm       ? std::string("no norm")
                                                                  : cat(nninit::detail::name_of(c.form), "-", nninit::detail::name_of(c.norm), " norm");
+  // The planned scalars when a rule set them (constant over the blocks: deepnet's, admin's).
+  const auto scalar = [&](const std::vector<double>& v, const char* what) {
+    return v.empty() || v.front() == 1.0 ? std::string() : cat(", ", what, " ", number(v.front()));
+  };
   return cat(number(c.blocks), " blocks, width ", number(c.width), ", ", number(c.heads), " heads, ffn ", number(c.ffn_width),
-             ", ", c.act.text(), ", ", form, c.bias ? ", bias" : ", no bias", c.packed_qkv ? ", packed qkv" : "");
+             ", ", c.act.text(), ", ", form, c.bias ? ", bias" : ", no bias", c.packed_qkv ? ", packed qkv" : "",
+             scalar(c.shortcut_scale, "shortcut x"), scalar(c.branch_scale, "branch x"));
 }
 
 /// What both tasks' networks share: the stack's attention layers and structure.
@@ -188,7 +207,7 @@ class transformer_network : public graph_network<T> {
     if (stack_.form == block_form::attention_only) return {};
     return {2 * stack_.blocks, 2};
   }
-  transformer_structure transformer() const { return {stack_.blocks, stack_.width, stack_.heads, stack_.ffn_width}; }
+  transformer_structure transformer() const override { return {stack_.blocks, stack_.width, stack_.heads, stack_.ffn_width}; }
   /// Tokens per example in the stack.
   index tokens() const { return tokens_; }
 

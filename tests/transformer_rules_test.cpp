@@ -26,6 +26,8 @@ nninit::layer_site site(layer_role role, nninit::index blocks, nninit::index wid
 
 }  // namespace transformer_rules_test
 
+using transformer_rules_test::layer_role;
+
 TEST_CASE("deepnet: alpha and beta of every row of Table 1, transformer.md §1's known answers") {
   using nninit::deepnet_architecture;
   using nninit::deepnet_stack;

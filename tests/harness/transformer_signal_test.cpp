@@ -33,6 +33,18 @@ h::transformer_signal diagnose(h::block_form form, double branch_scale, const h:
   return out;
 }
 
+/// The first 64 Fashion-MNIST training images into x; false (the test skipped, saying why) when
+/// the data set is missing or the build is sanitized (these runs are the Release build's).
+bool first_images(h::matrix<float>& x) {
+  if (!h::fashion_mnist_available()) {
+    test::skip("Fashion-MNIST is not installed (apt install dataset-fashion-mnist)");
+    return false;
+  }
+  if (test::skip_when_sanitized()) return false;
+  x = h::load_fashion_mnist().train_x.leftCols(64);
+  return true;
+}
+
 }  // namespace transformer_signal_test
 
 namespace ts = transformer_signal_test;
@@ -64,13 +76,8 @@ TEST_CASE("attention entropy: uniform attention is 1, a causal model's first que
 }
 
 TEST_CASE("ViT at initialization (transformer.md §8): rank collapse without skips, cosine growth with depth, and its cure") {
-  if (!h::fashion_mnist_available()) {
-    test::skip("Fashion-MNIST is not installed (apt install dataset-fashion-mnist)");
-    return;
-  }
-  if (test::skip_when_sanitized()) return;
-  const h::dataset data = h::load_fashion_mnist();
-  const h::matrix<float> x = data.train_x.leftCols(64);
+  h::matrix<float> x;
+  if (!ts::first_images(x)) return;
   // Measured here (seeds 1, 2; 64 images): the input's mean cosine 0.125, 0.131. Attention only:
   // 0.94 after one block, 1.000 after two, relative residual 4e-8 (float's floor) after three.
   // Block 24 under PyTorch's default: post-LN 0.909, 0.792; pre-LN 0.863, 0.795; no norm 0.901,
@@ -106,13 +113,8 @@ TEST_CASE("ViT at initialization (transformer.md §8): rank collapse without ski
 }
 
 TEST_CASE("ViT at initialization: DeepNorm keeps a 24-block post-LN stack's tokens apart where PyTorch's default lets them collapse") {
-  if (!h::fashion_mnist_available()) {
-    test::skip("Fashion-MNIST is not installed (apt install dataset-fashion-mnist)");
-    return;
-  }
-  if (test::skip_when_sanitized()) return;
-  const h::dataset data = h::load_fashion_mnist();
-  const h::matrix<float> x = data.train_x.leftCols(64);
+  h::matrix<float> x;
+  if (!ts::first_images(x)) return;
   // The issue's bounds: deepnet below 0.2 at the last block where vanilla post-LN exceeds 0.7 (the
   // test above). Measured here (seeds 1, 2): 0.109, 0.111 (vanilla post-LN 0.909, 0.792); Admin's
   // omega = 3.40 (n = 48) gives 0.187, 0.170.

@@ -153,8 +153,8 @@ TEST_CASE("trainability: a 12-block ViT at Adam lr 1e-2 without warm-up: post-LN
     const json post_doc = train_vit(post_dir, "post", "0.01", seed, "torch_default,deepnet,deepnet:variant=torchscale");
     const json& post = run_of(post_doc, "torch_default");
     // Measured (this build; the native build in parentheses): final training loss 2.353, 2.330
-    // (2.289, 2.261) against ln 10 = 2.303, i.e. 2.2 % and 1.2 % above (0.6 %, 1.8 % below); test
-    // accuracy 10.0 %, 10.0 % (12.7, 14.7). transformer.md: 2.302 / 11.6 %, 2.327 / 9.7 %. The
+    // (2.25, 2.33) against ln 10 = 2.303, i.e. 2.2 % and 1.2 % above (2.3 % below, 1.2 % above);
+    // test accuracy 10.0 %, 10.0 % (12.3, 10.0). transformer.md: 2.302 / 11.6 %, 2.327 / 9.7 %. The
     // issue asked for within 2 %: the mean of the last 50 batch losses of a collapsed model that
     // Adam at lr 1e-2 keeps kicking jitters by that much around ln 10 (seed 0 moved from 0.7 % to
     // 2.2 % above with rounding-level changes to the softmax and the bias sums), so the bound
@@ -165,13 +165,14 @@ TEST_CASE("trainability: a 12-block ViT at Adam lr 1e-2 without warm-up: post-LN
     CHECK(accuracy(post) < 0.2);
     // DeepNorm (alpha = 24^(1/4) on the shortcuts, beta = 96^(-1/4)) in the same post-LN stack,
     // measured (seeds 0 to 3): the paper's Xavier-normal 41.3, 20.0, 52.1, 48.8 %; torchscale's
-    // PyTorch-default base 54.5, 57.2, 53.2, 42.2 %; transformer.md's fairseq base 40.3, 49.2 %.
+    // PyTorch-default base 54.5, 57.2, 53.2, 42.2 %; transformer.md's fairseq base 40.3, 49.2 %;
+    // the native build's paper base 35.6, 26.0 % on seeds 0 and 1.
     // The issue's bound, 35 %, holds for torchscale's on every seed but not for the paper's on
     // seed 1 (19.99 %), which leaves chance (loss 2.01) but slowly: the test asks the paper's to
     // leave chance (15 %), and torchscale's for 35 %.
     CHECK(accuracy(run_of(post_doc, "deepnet")) >= 0.15);
     CHECK(accuracy(run_of(post_doc, "deepnet:variant=torchscale")) >= 0.35);
-    // Measured 45.9 %, 54.2 % (55.8, 52.5); transformer.md 46.0 %. The issue's bound: 35 %.
+    // Measured 48.0 %, 53.8 % (50.0, 48.2); transformer.md 46.0 %. The issue's bound: 35 %.
     const json pre_doc = train_vit(pre_dir, "pre", "0.01", seed);
     CHECK(accuracy(run_of(pre_doc, "torch_default")) >= 0.35);
   }
@@ -184,7 +185,7 @@ TEST_CASE("trainability: the same ViT at lr 3e-3: post-LN, pre-LN and no-norm al
       CAPTURE(seed);
       CAPTURE(form);
       const scratch_dir dir;
-      // Measured 57.4 / 55.3 (post), 61.7 / 63.3 (pre), 58.9 / 59.9 % (none); transformer.md 59.6,
+      // Measured 54.4 / 55.3 (post), 61.7 / 63.2 (pre), 62.4 / 59.9 % (none); transformer.md 59.6,
       // 59.4, 60.9 %. Trains: 35 %, as above.
       const json doc = train_vit(dir, form, "0.003", seed);
       CHECK(accuracy(run_of(doc, "torch_default")) >= 0.35);

@@ -114,7 +114,7 @@ TEST_CASE("deepnet: the std of every role, paper and torchscale, at d = 512, d_f
   CHECK(bias(layer_role::classifier).scale == 1);
 }
 
-TEST_CASE("deepnet and admin: the forward scalars they plan, post-LN; every other scheme plans none") {
+TEST_CASE("deepnet and admin: the forward scalars they plan, post-LN, where every other scheme plans none") {
   const nninit::transformer_structure vit{12, 64, 4, 128};
   const nninit::transformer_scalars d = nninit::initializer("deepnet").scalars_for(vit);
   CHECK(d.form == nninit::block_norm::post);

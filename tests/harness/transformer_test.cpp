@@ -189,7 +189,7 @@ TEST_CASE("transformer torch_default rule: nn.TransformerEncoderLayer's init per
   }
 }
 
-TEST_CASE("transformer rules: deepnet's alpha and admin's omega reach every block's shortcut; torchscale's biases are scaled") {
+TEST_CASE("transformer rules: deepnet's alpha and admin's omega reach every block's shortcut, and torchscale's biases are scaled") {
   h::vit_config c;
   c.stack.blocks = 6, c.stack.width = 32, c.stack.heads = 4, c.stack.ffn_width = 64, c.stack.form = h::block_form::post_norm;
   nninit::initializer deepnet("deepnet");

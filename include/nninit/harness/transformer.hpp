@@ -189,7 +189,7 @@ inline std::string stack_summary(const transformer_stack& c) {
                                                                  : cat(nninit::detail::name_of(c.form), "-", nninit::detail::name_of(c.norm), " norm");
   // The planned scalars when a rule set them (constant over the blocks: deepnet's, admin's).
   const auto scalar = [&](const std::vector<double>& v, const char* what) {
-    return v.empty() || v.front() == 1.0 ? std::string() : cat(", ", what, " ", number(v.front()));
+    return v.empty() || v.front() == 1.0 ? std::string() : cat(", ", what, number(v.front()));
   };
   return cat(number(c.blocks), " blocks, width ", number(c.width), ", ", number(c.heads), " heads, ffn ", number(c.ffn_width),
              ", ", c.act.text(), ", ", form, c.bias ? ", bias" : ", no bias", c.packed_qkv ? ", packed qkv" : "",

@@ -80,6 +80,9 @@ struct transformer_scalars {
   block_norm form = block_norm::any;
   double shortcut = 1;  ///< alpha: DeepNorm's alpha, Admin's omega
   double branch = 1;    ///< s: depth-μP's 1/sqrt(L), CompleteP's L^-alpha
+
+  /// True when the scalars may act in a stack of that form (`form_name`: post, pre, none, ...).
+  bool fits(std::string_view form_name) const;
 };
 
 namespace detail {
@@ -92,6 +95,13 @@ struct enum_names<block_norm> {
       {block_norm::none, "none"},
   }};
 };
+}  // namespace detail
+
+inline bool transformer_scalars::fits(std::string_view form_name) const {
+  return form == block_norm::any || detail::name_of(form) == form_name;
+}
+
+namespace detail {
 template <>
 struct enum_names<layer_role> {
   static constexpr std::array<std::pair<layer_role, std::string_view>, 16> table{{

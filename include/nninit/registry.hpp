@@ -261,18 +261,21 @@ inline any_scheme for_layer(const scheme::lsuv& s, const layer_site&) {
 /// DeepNet's rule: gain beta on v, o, ffn_in and ffn_out, 1 on q and k (paper: Xavier-normal;
 /// torchscale: PyTorch's default); the blocks default to the transformer's depth; every other
 /// role keeps the base model's init, the torch_default rule's (torchscale's readout: N(0, 1/d)).
+/// The roles DeepNet scales by beta: the value, output and FFN weights (and, in torchscale, their biases).
+inline bool deepnet_scaled_role(layer_role r) {
+  return r == layer_role::value || r == layer_role::attention_out || r == layer_role::ffn_in || r == layer_role::ffn_out;
+}
+/// `s` with its unset blocks taken from the transformer's depth.
+inline scheme::deepnet deepnet_at(scheme::deepnet s, const transformer_structure& net) {
+  if (s.encoder_layers == 0) s.encoder_layers = net.blocks;
+  if (s.decoder_layers == 0) s.decoder_layers = net.blocks;
+  return s;
+}
 inline any_scheme for_layer(const scheme::deepnet& s, const layer_site& site) {
-  scheme::deepnet layer = s;
-  if (layer.encoder_layers == 0) layer.encoder_layers = site.transformer.blocks;
-  if (layer.decoder_layers == 0) layer.decoder_layers = site.transformer.blocks;
-  switch (site.role) {
-    case layer_role::query:
-    case layer_role::key: layer.scaled = false; return layer;
-    case layer_role::value:
-    case layer_role::attention_out:
-    case layer_role::ffn_in:
-    case layer_role::ffn_out: layer.scaled = true; return layer;
-    default: break;
+  if (site.role == layer_role::query || site.role == layer_role::key || deepnet_scaled_role(site.role)) {
+    scheme::deepnet layer = deepnet_at(s, site.transformer);
+    layer.scaled = deepnet_scaled_role(site.role);
+    return layer;
   }
   if (site.role == layer_role::classifier && s.variant == deepnet_variant::torchscale && site.transformer.width > 0) {
     scheme::normal readout;
@@ -309,9 +312,7 @@ inline parameter_value for_parameter(const scheme::admin&, parameter_kind kind, 
 inline parameter_value for_parameter(const scheme::deepnet& s, parameter_kind kind, const layer_site& site) {
   if (s.variant == deepnet_variant::paper || kind != parameter_kind::bias) return default_parameter(kind);
   parameter_value v{0.0, true};
-  const layer_role r = site.role;
-  if (r == layer_role::value || r == layer_role::attention_out || r == layer_role::ffn_in || r == layer_role::ffn_out)
-    v.scale = std::get<scheme::deepnet>(for_layer(s, site)).constants().beta;
+  if (deepnet_scaled_role(site.role)) v.scale = deepnet_at(s, site.transformer).constants().beta;
   return v;
 }
 inline parameter_value for_parameter(const scheme::skipinit& s, parameter_kind kind, const layer_site&) {
@@ -333,8 +334,7 @@ transformer_scalars scalars_of(const S&, const transformer_structure&) {
   return {};
 }
 inline transformer_scalars scalars_of(const scheme::deepnet& s, const transformer_structure& net) {
-  scheme::deepnet at = std::get<scheme::deepnet>(for_layer(s, layer_site{layer_role::value, {}, 0, -1, net}));
-  return {block_norm::post, at.constants().alpha, 1.0};
+  return {block_norm::post, deepnet_at(s, net).constants().alpha, 1.0};
 }
 inline transformer_scalars scalars_of(const scheme::admin& s, const transformer_structure& net) {
   const index n = s.sublayers > 0 ? s.sublayers : 2 * net.blocks;

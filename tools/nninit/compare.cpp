@@ -303,9 +303,9 @@ config resolve(const compare_options& o, int argc, char** argv) {
     for (const auto& e : c.schemes) {
       nninit::initializer init(e.scheme);
       for (const auto& [name, value] : e.options) init.set(name, value);
-      const nninit::block_norm needs = init.scalars_for({c.depth, c.width, c.heads, c.ffn_width}).form;
-      if (needs != nninit::block_norm::any && nninit::detail::name_of(needs) != nninit::detail::name_of(c.form))
-        fail(command, "norm", std::string(nninit::detail::name_of(needs)) + " for scheme " + e.scheme, nninit::detail::name_of(c.form));
+      const nninit::transformer_scalars planned = init.scalars_for({c.depth, c.width, c.heads, c.ffn_width});
+      if (!planned.fits(nninit::detail::name_of(c.form)))
+        fail(command, "norm", std::string(nninit::detail::name_of(planned.form)) + " for scheme " + e.scheme, nninit::detail::name_of(c.form));
     }
 
   c.bias = o.bias;

@@ -50,6 +50,8 @@ template <class T>
 void initialize(network<T>& net, const initializer& scheme, const engine& base) {
   const auto plans = plan_weights(net, scheme);
   auto params = net.parameters();
+  const residual_structure residual = net.structure();
+  const transformer_structure transformer = net.transformer();
   std::size_t next_weight = 0;
   for (std::size_t i = 0; i < params.size(); ++i) {
     auto& p = params[i];
@@ -67,7 +69,7 @@ void initialize(network<T>& net, const initializer& scheme, const engine& base) 
       plans[next_weight++].scheme.fill(*p.value, eng, p.shape);
       continue;
     }
-    const parameter_value v = scheme.for_parameter(p.kind, layer_site{p.role, net.structure(), 0, p.block, net.transformer()});
+    const parameter_value v = scheme.for_parameter(p.kind, layer_site{p.role, residual, 0, p.block, transformer});
     if (v.torch_default) {
       torch_default_bias(*p.value, eng, p.shape);
       if (v.scale != 1) *p.value *= static_cast<T>(v.scale);

@@ -82,9 +82,10 @@ struct transformer_stack {
 /// the form it needs, when the rule is made for another block form.
 inline void apply_scalars(transformer_stack& st, const initializer& scheme) {
   const transformer_scalars k = scheme.scalars_for({st.blocks, st.width, st.heads, st.ffn_width});
-  const std::string_view needed = nninit::detail::name_of(k.form), given = nninit::detail::name_of(st.form);
-  if (k.form != block_norm::any && needed != given)
-    nninit::detail::checker(scheme.name(), "").fail("block form", nninit::detail::cat(needed, " (the form the scheme is made for)"), given);
+  const std::string_view given = nninit::detail::name_of(st.form);
+  if (!k.fits(given))
+    nninit::detail::checker(scheme.name(), "")
+        .fail("block form", nninit::detail::cat(nninit::detail::name_of(k.form), " (the form the scheme is made for)"), given);
   const auto count = static_cast<std::size_t>(st.blocks);
   st.shortcut_scale.assign(count, k.shortcut);
   st.branch_scale.assign(count, k.branch);

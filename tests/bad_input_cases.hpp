@@ -31,6 +31,9 @@ inline baseline baseline_of(std::string_view scheme) {
   if (scheme == "depth_scaled_trunc_normal") b.options = {{"layer_id", "3"}};
   if (scheme == "mup") b.options = {{"base_fan_in", "7"}};
   if (scheme == "deepnet") b.options = {{"encoder_layers", "6"}};
+  if (scheme == "t_fixup") b.options = {{"layers", "6"}};
+  if (scheme == "wang_init") b.options = {{"layers", "12"}};
+  if (scheme == "mimetic") b.dims = {8, 8}, b.options = {{"heads", "2"}};
   return b;
 }
 

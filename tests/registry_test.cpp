@@ -18,7 +18,8 @@ TEST_CASE("registry: lists every scheme the issue names, with options and PyTorc
                                "torch_default", "zero_hadamard", "idinit", "fixup", "constnet", "siren", "winner", "vi3nr",
                                "kumar", "maxout", "small_init", "low_rank", "arch_aware", "gpt2", "megatron_scaled",
                                "depth_scaled_trunc_normal", "mup", "flyhash", "devfly", "skipinit", "rezero", "zero_gamma", "lsuv",
-                               "deepnet", "admin"})
+                               "deepnet", "admin", "t_fixup", "neox_small_init", "wang_init", "neox", "olmo_mitchell",
+                               "olmo_full_megatron", "olmo_normal", "depth_mup", "completep", "mimetic"})
     CHECK(names.count(required) == 1);
   for (const auto& info : nninit::list_schemes())
     if (info.name == "kaiming_normal") {

@@ -120,6 +120,12 @@ TEST_CASE("deepnet and admin: the forward scalars they plan, post-LN, where ever
   CHECK(d.form == nninit::block_norm::post);
   CHECK(std::abs(d.shortcut - std::pow(24.0, 0.25)) <= 1e-12);
   CHECK(d.branch == 1);
+  CHECK_FALSE(d.fits("pre"));
+  // Outside post-LN only when asked for explicitly (the issue's §5).
+  nninit::initializer anywhere("deepnet");
+  anywhere.set("any_norm", "true");
+  CHECK(anywhere.scalars_for(vit).fits("pre"));
+  CHECK(anywhere.scalars_for(vit).shortcut == d.shortcut);
   const nninit::transformer_scalars a = nninit::initializer("admin").scalars_for(vit);
   CHECK(a.form == nninit::block_norm::post);
   CHECK(transformer_rules_test::quoted(a.shortcut, "2.601286"));  // n = 2L = 24

@@ -111,7 +111,8 @@ namespace scheme {
 /// architecture reads them; as a network rule (`initializer::for_layer`) they default to the
 /// transformer's depth L. Embeddings, positions and the readout keep the base model's init (the
 /// torch_default rule's), except torchscale's readout, N(0, 1/d). alpha acts in the forward pass
-/// (`initializer::transformer_scalars`), which must be post-LN.
+/// (`initializer::transformer_scalars`), which must be post-LN unless `any_norm` (an experiment
+/// outside the paper: x <- alpha x + F(N(x)) in a pre-LN stack).
 struct deepnet : detail::scheme_base<deepnet> {
   static constexpr std::string_view name = "deepnet";
   static constexpr std::string_view reference =
@@ -123,6 +124,7 @@ struct deepnet : detail::scheme_base<deepnet> {
   index decoder_layers = 0;  ///< M; 0: unset
   deepnet_variant variant = deepnet_variant::paper;
   bool scaled = true;  ///< v, o, ffn_in, ffn_out: gain beta; false for q, k
+  bool any_norm = false;  ///< true: the rule's alpha may act in any block form (DeepNorm is post-LN's)
 
   template <class V> void visit_options(V&& v) {
     v("architecture", architecture, "encoder, decoder or encoder_decoder (Table 1's rows)");
@@ -131,6 +133,7 @@ struct deepnet : detail::scheme_base<deepnet> {
     v("decoder_layers", decoder_layers, "M, decoder blocks (0: unset; the network rule takes the depth)");
     v("variant", variant, "paper (Xavier-normal, gain beta) or torchscale (PyTorch's default times beta, biases too)");
     v("scaled", scaled, "true: a value, output or FFN weight (gain beta); false: query or key (gain 1)");
+    v("any_norm", any_norm, "true: allow the rule's alpha in a pre-LN or norm-free stack (DeepNorm is defined for post-LN)");
   }
 
   deepnet_constants constants(const detail::checker& check = detail::checker("deepnet", "")) const {

@@ -80,12 +80,34 @@ struct transformer_scalars {
   block_norm form = block_norm::any;
   double shortcut = 1;  ///< alpha: DeepNorm's alpha, Admin's omega
   double branch = 1;    ///< s: depth-μP's 1/sqrt(L), CompleteP's L^-alpha
+  double attention_scale = 0;  ///< multiplies q.k; 0: 1/sqrt(d_head) (μP, CompleteP: 1/d_head)
+  double output = 1;           ///< multiplies the readout's logits (μP's MuReadout, CompleteP: alpha_out/m_d)
+  double embedding = 1;        ///< multiplies the token table's output (T-Fixup, fairseq's embed_scale sqrt(d))
 
   /// True when the scalars may act in a stack of that form (`form_name`: post, pre, none, ...).
   bool fits(std::string_view form_name) const;
 };
 
+/// The optimizer a rule's multipliers are for: the μP tables differ between SGD and Adam.
+enum class optimizer_family { sgd, adam };
+
+/// What a rule asks of the optimizer for one parameter, as multipliers of the run's settings
+/// (μP's MuAdam/MuSGD, CompleteP's parameter groups; ../shared transformer.md §6): the learning
+/// rate, Adam's epsilon and the (decoupled) weight decay of that parameter's group.
+struct optimizer_multipliers {
+  double learning_rate = 1;
+  double eps = 1;
+  double weight_decay = 1;
+};
+
 namespace detail {
+template <>
+struct enum_names<optimizer_family> {
+  static constexpr std::array<std::pair<optimizer_family, std::string_view>, 2> table{{
+      {optimizer_family::sgd, "sgd"},
+      {optimizer_family::adam, "adam"},
+  }};
+};
 template <>
 struct enum_names<block_norm> {
   static constexpr std::array<std::pair<block_norm, std::string_view>, 4> table{{

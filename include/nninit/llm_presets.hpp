@@ -189,6 +189,13 @@ struct depth_scaled_trunc_normal : detail::scheme_base<depth_scaled_trunc_normal
 ///            when readout_multiplier, for a layer whose forward multiplies by output_mult /
 ///            width_mult as mup's MuReadout does; or 0 when zero_readout (MuReadout's
 ///            readout_zero_init).
+/// `width_mult` > 0 replaces fan_in / base_fan_in (a network rule sets it from `base_width`). As a
+/// transformer rule (initializer::for_layer): embeddings, positions, the class token and a patch
+/// projection are input, q is query, k, v, o and the FFN hidden, the readout readout, with
+/// width_mult = d / base_width; the forward uses attention scale 1/d_head and, with
+/// readout_multiplier, logits times 1/width_mult; Adam's hidden learning rate is lr / width_mult
+/// (MuAdam; the readout's too without readout_multiplier), SGD's vector-like parameters' lr times
+/// width_mult and the readout's lr / width_mult (MuSGD).
 /// At the base shape every role gives exactly `std`. The initialization is the same for SGD and
 /// Adam (the tables differ only in learning rates, which are the optimizer's: MuSGD, MuAdam).
 /// μP's other rules act in the forward pass and are the model's to apply: attention logits use
@@ -211,6 +218,8 @@ struct mup : detail::scheme_base<mup> {
   bool zero_readout = false;      ///< role readout: 0 (MuReadout's readout_zero_init)
   bool readout_multiplier = false;  ///< role readout: the forward divides by width_mult, keep std
   variance_distribution distribution = variance_distribution::normal;
+  double width_mult = 0;  ///< > 0: width_mult itself, instead of fan_in / base_fan_in
+  index base_width = 0;   ///< network rule: the base model's d_model (0: the model's, width_mult 1)
 
   template <class V> void visit_options(V&& v) {
     v("role", role, "input (and biases), hidden, query or readout");
@@ -220,26 +229,30 @@ struct mup : detail::scheme_base<mup> {
     v("zero_readout", zero_readout, "role readout: zero-initialize (MuReadout readout_zero_init)");
     v("readout_multiplier", readout_multiplier, "role readout: the forward multiplies by 1/width_mult (MuReadout), keep std");
     v("distribution", distribution, "normal, uniform or truncated_normal, same std");
+    v("width_mult", width_mult, "width_mult itself (> 0), instead of fan_in/base_fan_in (0: unset)");
+    v("base_width", base_width, "network rule: the base model's d_model, <= the model's (0: the model's)");
   }
 
   plan make_plan(const detail::context& ctx) const {
     ctx.check.non_negative("std", std);
     ctx.check.representable("std", std);
+    ctx.check.non_negative("width_mult", width_mult);
+    if (base_width < 0) ctx.check.fail("base_width", ">= 0 (0: the model's width)", detail::number(base_width));
     if (base_fan_in < 0) ctx.check.fail("base_fan_in", ">= 0 (0: unset)", detail::number(base_fan_in));
     if ((role == mup_role::query && zero_query) || (role == mup_role::readout && zero_readout))
       return zeros{}.make_plan(ctx).named(name);
     plan p = detail::named_plan(name, ctx);
     if (role == mup_role::input || (role == mup_role::readout && readout_multiplier))
       return detail::spread(p, distribution, std);
-    if (base_fan_in < 1)
+    if (base_fan_in < 1 && width_mult == 0)
       ctx.check.fail("base_fan_in",
                      detail::cat(">= 1 (this weight's fan_in in the base model) for role ", detail::name_of(role)),
                      detail::number(base_fan_in));
     const fans f = ctx.fans();
     p.fan_in = f.in;
     p.fan_out = f.out;
-    const double width_mult = static_cast<double>(f.in) / static_cast<double>(base_fan_in);
-    return detail::spread(p, distribution, role == mup_role::readout ? std / width_mult : std / std::sqrt(width_mult));
+    const double m = width_mult > 0 ? width_mult : static_cast<double>(f.in) / static_cast<double>(base_fan_in);
+    return detail::spread(p, distribution, role == mup_role::readout ? std / m : std / std::sqrt(m));
   }
 };
 

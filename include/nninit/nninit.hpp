@@ -34,6 +34,11 @@
 //   llm_presets.hpp       gpt2 (nanoGPT), megatron_scaled, depth_scaled_trunc_normal (torchtitan), mup
 //   deepnet.hpp           deepnet (DeepNet's DeepNorm: alpha, beta; deepnet_coefficients)
 //   admin.hpp             admin (Admin's data-free shortcut weight omega; admin_omega)
+//   t_fixup.hpp           t_fixup (T-Fixup: no LayerNorm, Xavier scaled by 0.67 N^-1/4, (9N)^-1/4)
+//   neox.hpp              neox_small_init, wang_init, neox (GPT-NeoX / Pythia)
+//   olmo.hpp              olmo_mitchell, olmo_full_megatron, olmo_normal (OLMo, OLMo 2)
+//   completep.hpp         depth_mup, completep (branch multiplier (L/L_base)^-alpha, μP groups)
+//   mimetic.hpp           mimetic (W_Q W_K^T ~ identity per head, W_O W_V ~ -identity; Trockman & Kolter 2023)
 //   packed.hpp            fill_packed, qkv_blocks, gate_up_blocks: fused weights block by block
 //   network_plan.hpp      plan_network: a whole network under a network-level rule (layer_role.hpp)
 //   model.hpp             init_model: a model's named tensors in one call, streams from names (stream_of)
@@ -91,6 +96,11 @@
 #include "llm_presets.hpp"
 #include "deepnet.hpp"
 #include "admin.hpp"
+#include "t_fixup.hpp"
+#include "neox.hpp"
+#include "olmo.hpp"
+#include "completep.hpp"
+#include "mimetic.hpp"
 #include "packed.hpp"
 #include "model.hpp"
 #include "flyhash.hpp"

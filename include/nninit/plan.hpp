@@ -31,12 +31,13 @@ enum class distribution {
   uniform_plus_normal,  ///< U[lo, hi) plus N(0, std^2) noise from an independent stream (WINNER)
   low_rank,          ///< the rank-`value` truncated SVD of a N(0, std^2) draw, at the draw's Frobenius norm (low_rank)
   binary_wiring,     ///< 1 at `connections` inputs of every row, 0 elsewhere (flyhash, devfly)
+  mimetic,           ///< per head, W_Q^T W_K = the rank-d/h truncated SVD of alpha Z + beta I; W_O W_V = (alpha Z' - beta I)^T (mimetic)
 };
 
 namespace detail {
 template <>
 struct enum_names<distribution> {
-  static constexpr std::array<std::pair<distribution, std::string_view>, 16> table{{
+  static constexpr std::array<std::pair<distribution, std::string_view>, 17> table{{
       {distribution::constant, "constant"},
       {distribution::uniform, "uniform"},
       {distribution::normal, "normal"},
@@ -53,6 +54,7 @@ struct enum_names<distribution> {
       {distribution::uniform_plus_normal, "uniform_plus_normal"},
       {distribution::low_rank, "low_rank"},
       {distribution::binary_wiring, "binary_wiring"},
+      {distribution::mimetic, "mimetic"},
   }};
 };
 }  // namespace detail

@@ -15,6 +15,7 @@
 #include "activation.hpp"
 #include "admin.hpp"
 #include "arch_aware.hpp"
+#include "completep.hpp"
 #include "constant.hpp"
 #include "constnet.hpp"
 #include "deepnet.hpp"
@@ -31,12 +32,16 @@
 #include "low_rank.hpp"
 #include "lsuv.hpp"
 #include "maxout.hpp"
+#include "mimetic.hpp"
+#include "neox.hpp"
 #include "normal.hpp"
+#include "olmo.hpp"
 #include "orthogonal.hpp"
 #include "siren.hpp"
 #include "skipinit.hpp"
 #include "small_init.hpp"
 #include "sparse.hpp"
+#include "t_fixup.hpp"
 #include "torch_default.hpp"
 #include "trunc_normal.hpp"
 #include "uniform.hpp"
@@ -91,7 +96,9 @@ using any_scheme =
                  scheme::zero_gamma, scheme::lsuv, scheme::vi3nr, scheme::kumar,
                  scheme::maxout, scheme::small_init, scheme::siren, scheme::winner, scheme::low_rank,
                  scheme::arch_aware, scheme::gpt2, scheme::megatron_scaled, scheme::depth_scaled_trunc_normal,
-                 scheme::mup, scheme::flyhash, scheme::devfly, scheme::deepnet, scheme::admin>;
+                 scheme::mup, scheme::flyhash, scheme::devfly, scheme::deepnet, scheme::admin, scheme::t_fixup,
+                 scheme::neox_small_init, scheme::wang_init, scheme::neox, scheme::olmo_mitchell,
+                 scheme::olmo_full_megatron, scheme::olmo_normal, scheme::depth_mup, scheme::completep, scheme::mimetic>;
 
 template <class F, std::size_t... I>
 void for_each_alternative(F&& f, std::index_sequence<I...>) {
@@ -287,6 +294,148 @@ inline any_scheme for_layer(const scheme::deepnet& s, const layer_site& site) {
 /// Admin keeps the base model's weights (the torch_default rule) and sets omega.
 inline any_scheme for_layer(const scheme::admin&, const layer_site& site) { return for_layer(scheme::torch_default{}, site); }
 
+/// The residual output projections, which the GPT-2 family scales with depth.
+inline bool is_residual_output(layer_role r) { return r == layer_role::attention_out || r == layer_role::ffn_out; }
+/// `s` (a `layers` or `n_layers` option) with 0 taken from the transformer's depth.
+inline index depth_or(index layers, const layer_site& site) { return layers > 0 ? layers : site.transformer.blocks; }
+/// N(0, std^2), for the roles a rule leaves to a plain normal.
+inline scheme::normal normal_with(double std) {
+  scheme::normal n;
+  n.std = std;
+  return n;
+}
+
+/// GPT-2 (nanoGPT, Hugging Face GPT2): N(0, std^2) everywhere, the residual output projections
+/// (c_proj of attention and MLP) std / sqrt(2L); learned positions, the class token and a patch
+/// projection the same std.
+inline any_scheme for_layer(const scheme::gpt2& s, const layer_site& site) {
+  if (site.transformer.blocks == 0) return s;
+  scheme::gpt2 layer = s;
+  layer.residual_projection = is_residual_output(site.role);
+  if (layer.residual_projection) layer.layers = depth_or(s.layers, site);
+  return layer;
+}
+/// Megatron-LM: init_method_normal everywhere, scaled_init_method_normal on linear_proj and linear_fc2.
+inline any_scheme for_layer(const scheme::megatron_scaled& s, const layer_site& site) {
+  if (site.transformer.blocks == 0) return s;
+  scheme::megatron_scaled layer = s;
+  layer.scaled = is_residual_output(site.role);
+  layer.layers = depth_or(s.layers, site);
+  return layer;
+}
+/// torchtitan's Llama (models/llama3/model.py init_weights): q, k, v and w1 trunc_normal(0.02,
+/// +-2); wo and w2 the depth-scaled std (block l: 0.02 / sqrt(2 (l + 1)) with depth_init, else
+/// 0.02 / sqrt(2 L)); the token table N(0, 1); the readout trunc_normal(d^-1/2, +-3 std).
+inline any_scheme for_layer(const scheme::depth_scaled_trunc_normal& s, const layer_site& site) {
+  if (site.transformer.blocks == 0) return s;
+  if (is_residual_output(site.role)) {
+    scheme::depth_scaled_trunc_normal layer = s;
+    if (layer.layer_id < 0) layer.layer_id = site.block;
+    layer.layers = depth_or(s.layers, site);
+    return layer;
+  }
+  if (site.role == layer_role::embedding) return scheme::normal{};
+  scheme::trunc_normal t;
+  t.std = s.std, t.a = s.a, t.b = s.b, t.bounds = s.bounds;
+  if (site.role == layer_role::classifier && site.transformer.width > 0) {
+    t.std = 1 / std::sqrt(static_cast<double>(site.transformer.width));
+    t.a = -3 * t.std, t.b = 3 * t.std, t.bounds = trunc_bounds::absolute;
+  }
+  return t;
+}
+/// μP over a transformer's roles (see scheme::mup), width_mult = d / base_width.
+inline scheme::mup mup_at(scheme::mup s, const transformer_structure& net) {
+  if (s.base_width < 0) checker("mup", "").fail("base_width", ">= 0 (0: the model's width)", number(s.base_width));
+  if (net.width > 0 && s.base_width > net.width)
+    checker("mup", "").fail("base_width", cat("<= the model's width ", number(net.width)), number(s.base_width));
+  if (s.width_mult == 0 && net.width > 0)
+    s.width_mult = s.base_width > 0 ? static_cast<double>(net.width) / static_cast<double>(s.base_width) : 1.0;
+  return s;
+}
+inline mup_role mup_role_of(layer_role r) {
+  switch (r) {
+    case layer_role::input:
+    case layer_role::embedding:
+    case layer_role::position:
+    case layer_role::cls: return mup_role::input;
+    case layer_role::query: return mup_role::query;
+    case layer_role::classifier: return mup_role::readout;
+    default: return mup_role::hidden;
+  }
+}
+inline any_scheme for_layer(const scheme::mup& s, const layer_site& site) {
+  if (site.transformer.blocks == 0) return s;
+  scheme::mup layer = mup_at(s, site.transformer);
+  layer.role = mup_role_of(site.role);
+  return layer;
+}
+/// T-Fixup: its scheme on the roles it sets (see scheme::t_fixup), fairseq's N(0, 1/d) on the
+/// untied readout and learned positions, a class token zeros.
+inline any_scheme for_layer(const scheme::t_fixup& s, const layer_site& site) {
+  switch (site.role) {
+    case layer_role::query:
+    case layer_role::key:
+    case layer_role::value:
+    case layer_role::attention_out:
+    case layer_role::ffn_in:
+    case layer_role::ffn_out:
+    case layer_role::embedding:
+    case layer_role::input: {
+      scheme::t_fixup layer = s;
+      layer.role = site.role;
+      layer.layers = depth_or(s.layers, site);
+      return layer;
+    }
+    case layer_role::cls: return scheme::zeros{};
+    default: break;
+  }
+  if (site.transformer.width > 0) return normal_with(1 / std::sqrt(static_cast<double>(site.transformer.width)));
+  return scheme::xavier_uniform{};
+}
+/// GPT-NeoX: the output-layer slot on attention_out and ffn_out, init_method elsewhere.
+inline any_scheme for_layer(const scheme::neox& s, const layer_site& site) {
+  scheme::neox layer = s;
+  layer.output_layer = is_residual_output(site.role);
+  layer.layers = depth_or(s.layers, site);
+  return layer;
+}
+/// OLMo: each weight its role and block (mitchell), n_layers the depth (full_megatron).
+template <class S>
+any_scheme olmo_rule(S layer, const layer_site& site) {
+  layer.role = site.role;
+  if (layer.block < 0) layer.block = site.block;
+  layer.layers = depth_or(layer.layers, site);
+  return layer;
+}
+// (Overloads per type: a template over the shared base would lose to the catch-all for_layer.)
+inline any_scheme for_layer(const scheme::olmo_mitchell& s, const layer_site& site) { return olmo_rule(s, site); }
+inline any_scheme for_layer(const scheme::olmo_full_megatron& s, const layer_site& site) { return olmo_rule(s, site); }
+inline any_scheme for_layer(const scheme::olmo_normal& s, const layer_site& site) { return olmo_rule(s, site); }
+/// depth-μP and CompleteP: each weight its role and m_d (the bases checked against the model).
+template <class S>
+any_scheme depth_rule(S layer, const layer_site& site) {
+  layer.role = site.role;
+  if (site.transformer.blocks > 0) layer.width_mult = layer.at(checker(S::name, ""), site.transformer).width;
+  return layer;
+}
+inline any_scheme for_layer(const scheme::depth_mup& s, const layer_site& site) { return depth_rule(s, site); }
+/// Mimetic: its construction on the four attention projections (heads from the model), the base
+/// model's init (the torch_default rule) everywhere else, as transformer.md §4 says; the
+/// attention's biases are zero (torch_default's, nn.MultiheadAttention's).
+inline any_scheme for_layer(const scheme::mimetic& s, const layer_site& site) {
+  scheme::mimetic layer = s;
+  switch (site.role) {
+    case layer_role::query: layer.part = mimetic_part::query; break;
+    case layer_role::key: layer.part = mimetic_part::key; break;
+    case layer_role::value: layer.part = mimetic_part::value; break;
+    case layer_role::attention_out: layer.part = mimetic_part::out; break;
+    default: return for_layer(scheme::torch_default{}, site);
+  }
+  if (layer.heads == 0) layer.heads = site.transformer.heads;
+  return layer;
+}
+inline any_scheme for_layer(const scheme::completep& s, const layer_site& site) { return depth_rule(s, site); }
+
 /// The default of a parameter that is not a weight: biases 0, multipliers 1, norm gains 1, norm biases 0.
 inline parameter_value default_parameter(parameter_kind kind) {
   return {kind == parameter_kind::multiplier || kind == parameter_kind::norm_gain ? 1.0 : 0.0, false};
@@ -303,6 +452,9 @@ inline parameter_value for_parameter(const scheme::torch_default&, parameter_kin
   if (kind == parameter_kind::bias) return {0.0, !attention};
   return default_parameter(kind);
 }
+inline parameter_value for_parameter(const scheme::mimetic&, parameter_kind kind, const layer_site& site) {
+  return for_parameter(scheme::torch_default{}, kind, site);
+}
 /// Admin's biases are the base model's; DeepNet's paper variant zeroes biases (fairseq's Linear), the
 /// torchscale variant keeps PyTorch's default bias, divided by 1/beta on v, o, fc1 and fc2 (its
 /// name match catches the biases too).
@@ -314,6 +466,13 @@ inline parameter_value for_parameter(const scheme::deepnet& s, parameter_kind ki
   parameter_value v{0.0, true};
   if (deepnet_scaled_role(site.role)) v.scale = deepnet_at(s, site.transformer).constants().beta;
   return v;
+}
+/// T-Fixup: q, k and v keep nn.Linear's default bias (fairseq's MultiheadAttention), the others are zero.
+inline parameter_value for_parameter(const scheme::t_fixup&, parameter_kind kind, const layer_site& site) {
+  const layer_role r = site.role;
+  if (kind == parameter_kind::bias && (r == layer_role::query || r == layer_role::key || r == layer_role::value))
+    return {0.0, true};
+  return default_parameter(kind);
 }
 inline parameter_value for_parameter(const scheme::skipinit& s, parameter_kind kind, const layer_site&) {
   if (kind == parameter_kind::multiplier) return {s.alpha, false};
@@ -334,12 +493,100 @@ transformer_scalars scalars_of(const S&, const transformer_structure&) {
   return {};
 }
 inline transformer_scalars scalars_of(const scheme::deepnet& s, const transformer_structure& net) {
-  return {block_norm::post, deepnet_at(s, net).constants().alpha, 1.0};
+  return {s.any_norm ? block_norm::any : block_norm::post, deepnet_at(s, net).constants().alpha, 1.0};
 }
 inline transformer_scalars scalars_of(const scheme::admin& s, const transformer_structure& net) {
   const index n = s.sublayers > 0 ? s.sublayers : 2 * net.blocks;
   return {block_norm::post, admin_omega(detail::checker("admin", ""), n, s.output_change), 1.0};
 }
+
+inline transformer_scalars scalars_of(const scheme::t_fixup&, const transformer_structure& net) {
+  transformer_scalars k{block_norm::none};
+  if (net.width > 0) k.embedding = std::sqrt(static_cast<double>(net.width));
+  return k;
+}
+/// 1/d_head, μP's attention scale (0 when the structure has no heads: the default).
+inline double mup_attention_scale(const transformer_structure& net) {
+  return net.heads > 0 && net.width > 0 ? static_cast<double>(net.heads) / static_cast<double>(net.width) : 0.0;
+}
+inline transformer_scalars scalars_of(const scheme::mup& s, const transformer_structure& net) {
+  const scheme::mup at = mup_at(s, net);
+  transformer_scalars k;
+  k.attention_scale = mup_attention_scale(net);
+  if (s.readout_multiplier && at.width_mult > 0) k.output = 1 / at.width_mult;
+  return k;
+}
+template <class S>
+transformer_scalars depth_scalars(const S& s, const transformer_structure& net) {
+  const auto m = s.at(checker(S::name, ""), net);
+  transformer_scalars k{block_norm::pre};
+  k.branch = std::pow(m.depth, -s.alpha);
+  k.attention_scale = mup_attention_scale(net);
+  k.output = s.output_alpha / m.width;
+  return k;
+}
+inline transformer_scalars scalars_of(const scheme::depth_mup& s, const transformer_structure& net) { return depth_scalars(s, net); }
+inline transformer_scalars scalars_of(const scheme::completep& s, const transformer_structure& net) { return depth_scalars(s, net); }
+
+/// What a rule asks of the optimizer for one parameter (see initializer::optimizer_for).
+template <class S>
+optimizer_multipliers optimizer_of(const S&, parameter_kind, const layer_site&, optimizer_family) {
+  return {};
+}
+/// A vector-like parameter in μP's sense: one dimension grows with width (biases, norms, the
+/// embeddings and a patch projection's weight).
+inline bool is_vector_like(parameter_kind kind, layer_role r) {
+  if (kind != parameter_kind::weight) return true;
+  return r == layer_role::input || r == layer_role::embedding || r == layer_role::position || r == layer_role::cls;
+}
+/// μP's MuAdam and MuSGD (microsoft/mup optim.py) for width multiplier m.
+inline optimizer_multipliers mup_optimizer(parameter_kind kind, layer_role r, double m, bool readout_multiplier,
+                                           optimizer_family family) {
+  const bool readout = kind == parameter_kind::weight && r == layer_role::classifier;
+  if (family == optimizer_family::adam) {
+    if ((kind == parameter_kind::weight && is_block_matrix(r)) || (readout && !readout_multiplier)) return {1 / m, 1, 1};
+    return {};
+  }
+  if (readout) return {readout_multiplier ? m : 1 / m, 1, 1};
+  if (is_vector_like(kind, r)) return {m, 1, 1};
+  return {};
+}
+inline optimizer_multipliers optimizer_of(const scheme::mup& s, parameter_kind kind, const layer_site& site, optimizer_family family) {
+  if (site.transformer.blocks == 0) return {};
+  return mup_optimizer(kind, site.role, mup_at(s, site.transformer).width_mult, s.readout_multiplier, family);
+}
+template <class S>
+optimizer_multipliers depth_optimizer(const S& s, parameter_kind kind, const layer_site& site, optimizer_family family) {
+  if (site.transformer.blocks == 0) return {};
+  const auto m = s.at(checker(S::name, ""), site.transformer);
+  if (family == optimizer_family::sgd) return mup_optimizer(kind, site.role, m.width, true, family);
+  optimizer_multipliers g;
+  g.eps = 1 / m.width * std::pow(m.depth, -s.alpha);
+  const double depth_lr = std::pow(m.depth, s.alpha - 1);
+  if (kind == parameter_kind::weight && is_block_matrix(site.role)) {
+    g.learning_rate = depth_lr / m.width;
+    g.weight_decay = m.width;
+  } else if (kind != parameter_kind::weight && site.block >= 0) {
+    g.learning_rate = depth_lr;  // the blocks' norm gains and biases
+  }
+  return g;
+}
+inline optimizer_multipliers optimizer_of(const scheme::depth_mup& s, parameter_kind kind, const layer_site& site,
+                                          optimizer_family family) {
+  return depth_optimizer(s, kind, site, family);
+}
+inline optimizer_multipliers optimizer_of(const scheme::completep& s, parameter_kind kind, const layer_site& site,
+                                          optimizer_family family) {
+  return depth_optimizer(s, kind, site, family);
+}
+
+/// True for a rule whose four attention projections of a block are one construction, filled from
+/// one engine (mimetic: W_Q with W_K, W_V with W_O).
+template <class S>
+bool shares_attention_stream(const S&) {
+  return false;
+}
+inline bool shares_attention_stream(const scheme::mimetic&) { return true; }
 
 template <class S>
 residual_parameters residual_parameters_of(const S&) {
@@ -419,7 +666,9 @@ class initializer {
     return for_layer(layer_site{role, net, position});
   }
   /// The same for a weight's whole site: its block and the transformer's structure too, which
-  /// the transformer rules read (deepnet's depth, OLMo's block index).
+  /// the transformer rules read (deepnet's depth, OLMo's block index): per role, deepnet,
+  /// t_fixup, neox, the olmo_* schemes, depth_mup, completep, and gpt2, megatron_scaled,
+  /// depth_scaled_trunc_normal and mup as their models apply them (see each scheme's header).
   initializer for_layer(const layer_site& site) const {
     initializer layer;
     layer.scheme_ = std::visit([&](const auto& s) { return detail::for_layer(s, site); }, scheme_);
@@ -427,10 +676,19 @@ class initializer {
   }
 
   /// What the rule does to a transformer's forward pass: the shortcut and branch scalars of
-  /// every block and the block form they are for (deepnet: alpha, post-LN; admin: omega,
-  /// post-LN); all 1 and any form for the other schemes.
+  /// every block, the attention, logit and embedding scales, and the block form they are for
+  /// (deepnet: alpha, post-LN; admin: omega, post-LN; depth_mup and completep: the branch
+  /// multiplier, pre-LN, and μP's attention scale 1/d_head and logit scale, as mup; t_fixup: no
+  /// norm, the token table times sqrt(d)); all 1 and any form for the other schemes.
   transformer_scalars scalars_for(const transformer_structure& net) const {
     return std::visit([&](const auto& s) { return detail::scalars_of(s, net); }, scheme_);
+  }
+
+  /// What the rule asks of the optimizer for a parameter of `kind` at `site` (μP's MuAdam and
+  /// MuSGD, depth_mup's and completep's parameter groups): multipliers of the learning rate,
+  /// Adam's epsilon and the weight decay; all 1 for the other schemes.
+  optimizer_multipliers optimizer_for(parameter_kind kind, const layer_site& site, optimizer_family family) const {
+    return std::visit([&](const auto& s) { return detail::optimizer_of(s, kind, site, family); }, scheme_);
   }
 
   /// What the rule gives a parameter of `kind` at `role` that is not a weight (`for_layer` plans
@@ -441,6 +699,11 @@ class initializer {
   /// The same at a parameter's whole site (deepnet's torchscale biases read the depth).
   parameter_value for_parameter(parameter_kind kind, const layer_site& site) const {
     return std::visit([&](const auto& s) { return detail::for_parameter(s, kind, site); }, scheme_);
+  }
+  /// True when a block's q, k, v and output projections must be filled from one engine (mimetic's
+  /// pairs: the same engine gives W_Q and W_K, W_V and W_O that belong together).
+  bool shares_attention_stream() const {
+    return std::visit([](const auto& s) { return detail::shares_attention_stream(s); }, scheme_);
   }
   /// The scalars the rule puts around each residual branch (Fixup's, SkipInit's, ReZero's).
   nninit::residual_parameters residual_parameters() const {

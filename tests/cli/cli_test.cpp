@@ -134,6 +134,18 @@ std::vector<weight_spec> fill_cases() {
       {"deepnet", {64, 32}, {{"decoder_layers", "12"}, {"architecture", "decoder"}}},
       {"deepnet", {32, 32}, {{"encoder_layers", "6"}, {"variant", "torchscale"}, {"scaled", "false"}}},
       {"admin", {32, 16}, {}},
+      {"t_fixup", {32, 24}, {{"role", "ffn_out"}, {"layers", "6"}, {"stack", "decoder"}}},
+      {"t_fixup", {40, 16}, {{"role", "embedding"}, {"layers", "9"}}},
+      {"neox_small_init", {24, 16}, {}},
+      {"wang_init", {16, 48}, {{"layers", "4"}}},
+      {"neox", {16, 48}, {{"output_layer", "true"}, {"layers", "6"}}},
+      {"olmo_mitchell", {16, 48}, {{"role", "ffn_out"}, {"block", "2"}}},
+      {"olmo_full_megatron", {16, 16}, {{"role", "attention_out"}, {"layers", "12"}}},
+      {"olmo_normal", {24, 16}, {}},
+      {"depth_mup", {32, 32}, {{"width_mult", "4"}}},
+      {"completep", {32, 32}, {{"role", "embedding"}, {"alpha", "0.5"}}},
+      {"mimetic", {32, 32}, {{"heads", "4"}, {"part", "key"}}},
+      {"mimetic", {24, 24}, {{"part", "out"}, {"alpha2", "0.5"}}},
   };
 }
 

@@ -332,12 +332,9 @@ std::vector<std::uint64_t> npy_bits(const npy& f) {
   return out;
 }
 
-/// `nninit compare` with --json and --report in a scratch directory, then `args`: it must exit 2
-/// with one stderr line starting with `message`, print nothing on stdout and write no file.
-inline void check_compare_refuses(const std::vector<std::string>& args, const std::string& message) {
-  const scratch_dir dir;
-  std::vector<std::string> all = {"compare", "--json", dir / "c.json", "--report", dir / "c.html"};
-  all.insert(all.end(), args.begin(), args.end());
+/// The tool run with `all` exits with 2, one line on stderr beginning with `message`, nothing on
+/// stdout, and nothing in `dir` (where its outputs would go).
+inline void check_refuses(const std::vector<std::string>& all, const std::string& message, const scratch_dir& dir) {
   const result r = run(all);
   INFO(joined(all), "\n", r.err);
   CHECK(r.code == 2);
@@ -345,6 +342,15 @@ inline void check_compare_refuses(const std::vector<std::string>& args, const st
   CHECK(lines_of(r.err).size() == 1);
   CHECK(r.out.empty());
   CHECK(dir.entries().empty());
+}
+
+/// `nninit compare` with --json and --report in a scratch directory, then `args`: it must exit 2
+/// with one stderr line starting with `message`, print nothing on stdout and write no file.
+inline void check_compare_refuses(const std::vector<std::string>& args, const std::string& message) {
+  const scratch_dir dir;
+  std::vector<std::string> all = {"compare", "--json", dir / "c.json", "--report", dir / "c.html"};
+  all.insert(all.end(), args.begin(), args.end());
+  check_refuses(all, message, dir);
 }
 
 template <class T>

@@ -180,14 +180,13 @@ TEST_CASE("trainability: a 12-block ViT at Adam lr 1e-2 without warm-up: post-LN
 
 TEST_CASE("trainability: the same ViT at lr 3e-3: post-LN, pre-LN and no-norm all train") {
   if (unavailable()) return;
-  for (const std::string seed : {"0", "1"})
-    for (const std::string form : {"post", "pre", "none"}) {
-      CAPTURE(seed);
-      CAPTURE(form);
-      const scratch_dir dir;
-      // Measured 54.4 / 55.3 (post), 61.7 / 63.2 (pre), 62.4 / 59.9 % (none); transformer.md 59.6,
-      // 59.4, 60.9 %. Trains: 35 %, as above.
-      const json doc = train_vit(dir, form, "0.003", seed);
-      CHECK(accuracy(run_of(doc, "torch_default")) >= 0.35);
-    }
+  for (const std::string form : {"post", "pre", "none"}) {
+    CAPTURE(form);
+    const scratch_dir dir;
+    // Measured on seeds 0 / 1: 54.4 / 55.3 (post), 61.7 / 63.2 (pre), 62.4 / 59.9 % (none);
+    // transformer.md 59.6, 59.4, 60.9 %. Trains: 35 %, as above. One seed here: the lr 1e-2 case
+    // above runs two, and CI time is short (the second seed cost 25 s).
+    const json doc = train_vit(dir, form, "0.003", "0");
+    CHECK(accuracy(run_of(doc, "torch_default")) >= 0.35);
+  }
 }

@@ -2,6 +2,7 @@
 // every parameter role against central differences in every block form, the causal mask, the
 // attention's rows, PyTorch's default rule per role, packed QKV filled block by block, and bad
 // configurations.
+#include <Eigen/SVD>
 #include <nninit/harness/init.hpp>
 #include <nninit/harness/transformer.hpp>
 #include <nninit/normal.hpp>
@@ -224,6 +225,50 @@ TEST_CASE("transformer rules: deepnet's alpha and admin's omega reach every bloc
   post.form = h::block_form::post_norm;
   h::apply_scalars(post, nninit::initializer("admin"));
   CHECK(post.shortcut_scale.front() == doctest::Approx(std::sqrt(25 / std::log(25.0) - 1)).epsilon(1e-15));  // n = 24
+}
+
+TEST_CASE("transformer rules: mimetic fills each block's q, k, v and output projections as pairs from one engine") {
+  for (const bool packed : {false, true}) {
+    CAPTURE(packed);
+    h::vit_config c;
+    c.stack.blocks = 2, c.stack.width = 8, c.stack.heads = 2, c.stack.ffn_width = 8, c.stack.packed_qkv = packed;
+    h::vit<double> net(c);
+    const nninit::initializer rule("mimetic");
+    h::initialize(net, rule, nninit::engine{5});
+    auto params = net.parameters();
+    for (idx block = 0; block < 2; ++block) {
+      CAPTURE(block);
+      // The block's projections, and the engine of its first (the stream they share).
+      mat wq, wk, wv, wo;
+      std::size_t first = params.size();
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        const auto& p = params[i];
+        if (p.kind != h::parameter_kind::weight || p.block != block) continue;
+        const mat& w = *p.value;
+        if (!p.packed_roles.empty()) wq = w.topRows(8), wk = w.middleRows(8, 8), wv = w.bottomRows(8);
+        else if (p.role == nninit::layer_role::query) wq = w;
+        else if (p.role == nninit::layer_role::key) wk = w;
+        else if (p.role == nninit::layer_role::value) wv = w;
+        else if (p.role == nninit::layer_role::attention_out) wo = w;
+        else continue;
+        first = std::min(first, i);
+      }
+      REQUIRE(wo.size() == 64);
+      const nninit::engine shared = nninit::engine{5}.fork(first);
+      nninit::scheme::mimetic vo;
+      vo.part = nninit::mimetic_part::value;
+      CHECK((wo * wv - vo.target(shared, 8).transpose()).cwiseAbs().maxCoeff() <= 1e-12);
+      // Each head's W_Q^T W_K is the best rank-4 approximation of its A_j (Eckart-Young).
+      nninit::scheme::mimetic qk;
+      qk.heads = 2;
+      for (idx j = 0; j < 2; ++j) {
+        const mat a = qk.target(shared, 8, j);
+        const mat product = wq.middleRows(4 * j, 4).transpose() * wk.middleRows(4 * j, 4);
+        const Eigen::VectorXd sv = Eigen::JacobiSVD<mat>(a).singularValues();
+        CHECK((a - product).squaredNorm() == doctest::Approx(sv.tail(4).squaredNorm()).epsilon(1e-10));
+      }
+    }
+  }
 }
 
 TEST_CASE("transformer: a packed in-projection is three tensors filled as fill_packed fills them") {

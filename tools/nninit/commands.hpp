@@ -24,4 +24,7 @@ void setup_compare(CLI::App& app, int argc, char** argv);
 /// `nninit lsh [...]`: nearest-neighbour search with fly hashes, FlyHash against DevFly wiring.
 void setup_lsh(CLI::App& app, int argc, char** argv);
 
+/// `nninit coord-check`: the μP coordinate check in width or depth, and learning-rate transfer.
+void setup_coord_check(CLI::App& app, int argc, char** argv);
+
 }  // namespace nninit_cli

@@ -36,6 +36,7 @@
 #include "commands.hpp"
 #include "errors.hpp"
 #include "report.hpp"
+#include "task_pool.hpp"
 #include "weight_args.hpp"
 
 namespace nninit_cli {
@@ -138,6 +139,14 @@ nninit::plan hidden_plan(const config& c, h::network<T>& net, const nninit::init
   return {};
 }
 
+/// `t` with the learning-rate, epsilon and weight-decay multipliers `scheme`'s rule gives each of
+/// `net`'s parameters (mup, depth_mup, completep; all 1 otherwise).
+template <class T>
+h::train_options with_groups(h::train_options t, h::network<T>& net, const nninit::initializer& scheme) {
+  t.groups = h::parameter_groups(net, scheme, t.algorithm);
+  return t;
+}
+
 /// Architectures: what the signal runs probe (input = width, no classifier; the residual MLP
 /// reads 2 x width inputs through a stem, as identity.md's Fixup table, so that its residual
 /// stream starts after an activation; the resnet always reads 1x28x28 images into 10 classes)
@@ -155,7 +164,7 @@ std::unique_ptr<h::graph_network<T>> make_network(const config& c, const nninit:
     h::transformer_stack st;
     st.blocks = depth, st.width = width, st.heads = c.heads, st.ffn_width = c.ffn_width, st.act = act;
     st.form = c.form, st.norm = c.rms ? h::norm_kind::rms : h::norm_kind::layer;
-    h::apply_scalars(st, scheme);  // deepnet's alpha, admin's omega
+    h::apply_scalars(st, scheme);  // deepnet's alpha, admin's omega, completep's branch multiplier, ...
     if (c.arch == "vit") {
       h::vit_config v;
       v.stack = st, v.patch = c.patch, v.classes = classes;
@@ -399,54 +408,6 @@ config resolve(const compare_options& o, int argc, char** argv) {
   return c;
 }
 
-/// Runs tasks on `threads` workers; rethrows the first exception after all have stopped.
-class task_pool {
- public:
-  void add(std::string label, std::function<void()> task) { tasks_.push_back({std::move(label), std::move(task)}); }
-
-  void run(unsigned threads) {
-    const bool tty = isatty(STDERR_FILENO) != 0;
-    std::atomic<std::size_t> next{0};
-    std::mutex mutex;
-    std::size_t done = 0;
-    std::exception_ptr error;
-    auto worker = [&] {
-      for (std::size_t i; (i = next++) < tasks_.size();) {
-        {
-          std::lock_guard<std::mutex> lock(mutex);
-          if (error) return;
-        }
-        try {
-          tasks_[i].second();
-        } catch (...) {
-          std::lock_guard<std::mutex> lock(mutex);
-          if (!error) error = std::current_exception();
-          return;
-        }
-        std::lock_guard<std::mutex> lock(mutex);
-        ++done;
-        if (tty) progress(done, tasks_[i].first);
-      }
-    };
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < std::min<std::size_t>(threads, tasks_.size()); ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
-    if (tty) std::cerr << "\r\033[K" << std::flush;
-    if (error) std::rethrow_exception(error);
-  }
-
- private:
-  void progress(std::size_t done, const std::string& label) const {
-    constexpr std::size_t bar = 30;
-    const std::size_t filled = done * bar / tasks_.size();
-    std::cerr << "\r\033[K[" << std::string(filled, '#') << std::string(bar - filled, '.') << "] " << done << "/"
-              << tasks_.size() << "  " << label << std::flush;
-  }
-
-  std::vector<std::pair<std::string, std::function<void()>>> tasks_;
-};
-
 /// "stuck at chance", "diverged at step N" or nothing (see train_run::outcome).
 std::string outcome_of(const h::train_result& r, nninit::index classes) {
   if (r.diverged) return "diverged at step " + std::to_string(r.diverged_step);
@@ -478,7 +439,7 @@ void train_language_model(const config& c, results& r, task_pool& pool) {
         auto net = make_network<float>(c, init, act, true, 1, 0);
         h::initialize(*net, init, nninit::engine(c.seed, 2));
         auto& lm = dynamic_cast<h::char_lm<float>&>(*net);
-        run.result = h::train_lm(lm, *c.text, r.train_options, c.validation_windows, nninit::engine(c.seed, 3));
+        run.result = h::train_lm(lm, *c.text, with_groups(r.train_options, *net, init), c.validation_windows, nninit::engine(c.seed, 3));
         run.outcome = outcome_of(run.result, r.classes);
       });
     }
@@ -579,8 +540,8 @@ results run(const config& c) {
           h::initialize(*net, init, nninit::engine(c.seed, 2));
           if (init.get_if<nninit::scheme::lsuv>())
             run.lsuv = calibrate(*net, init, data.train_x.leftCols(c.calibration).eval(), nninit::engine(c.seed, 2));
-          run.result = h::train(*net, data.train_x, data.train_y, data.test_x, data.test_y, r.train_options,
-                                nninit::engine(c.seed, 3));
+          run.result = h::train(*net, data.train_x, data.train_y, data.test_x, data.test_y,
+                                with_groups(r.train_options, *net, init), nninit::engine(c.seed, 3));
           run.outcome = outcome_of(run.result, r.classes);
         });
       }

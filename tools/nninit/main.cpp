@@ -27,12 +27,14 @@ int main(int argc, char** argv) {
         "  nninit fill kaiming_normal --shape 64,3,3,3 --seed 42 --out w.npy\n"
         "  nninit compare --report compare.html\n"
         "  nninit fill devfly --shape 640,784 --data X.npy --out w.npy\n"
-        "  nninit lsh --report lsh.html");
+        "  nninit lsh --report lsh.html\n"
+        "  nninit coord-check --report coord.html");
     nninit_cli::setup_list(app);
     nninit_cli::setup_describe(app);
     nninit_cli::setup_fill(app);
     nninit_cli::setup_compare(app, argc, argv);
     nninit_cli::setup_lsh(app, argc, argv);
+    nninit_cli::setup_coord_check(app, argc, argv);
 
     try {
       app.parse(argc, argv);  // runs the chosen subcommand's callback

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,9 @@ std::vector<layer_plan> plan_weights(network<T>& net, const initializer& scheme)
 /// multipliers 1 (Fixup's rule 3; 0 under skipinit and rezero), norm gains 1 (0 on the last of
 /// each branch under zero_gamma) and norm biases 0. A packed weight (the QKV in-projection) is
 /// filled block by block as separate tensors (fill_packed), block j from base.fork(i).fork(j).
-/// LSUV's data-dependent part is harness/lsuv.hpp.
+/// LSUV's data-dependent part is harness/lsuv.hpp. A rule whose attention projections belong
+/// together (initializer::shares_attention_stream: mimetic) fills a block's q, k, v and output
+/// projections, packed or not, from one engine, the stream of the block's first of them.
 ///
 /// Every weight's plan is made before anything is written, so a scheme that does not fit the
 /// network (dirac on a linear layer, eye on a conv) throws init_error and leaves the network
@@ -52,6 +55,21 @@ void initialize(network<T>& net, const initializer& scheme, const engine& base) 
   auto params = net.parameters();
   const residual_structure residual = net.structure();
   const transformer_structure transformer = net.transformer();
+  const auto attention = [](layer_role r) {
+    return r == layer_role::query || r == layer_role::key || r == layer_role::value || r == layer_role::attention_out;
+  };
+  std::map<index, engine> attention_stream;  // block -> the one engine of its attention projections
+  if (scheme.shares_attention_stream())
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const auto& p = params[i];
+      const layer_role role = p.packed_roles.empty() ? p.role : p.packed_roles.front();
+      if (p.kind == parameter_kind::weight && p.block >= 0 && attention(role))
+        attention_stream.emplace(p.block, base.fork(static_cast<std::uint64_t>(i)));
+    }
+  const auto stream_of = [&](layer_role role, index block, const engine& own) {
+    const auto shared = attention(role) ? attention_stream.find(block) : attention_stream.end();
+    return shared == attention_stream.end() ? own : shared->second;
+  };
   std::size_t next_weight = 0;
   for (std::size_t i = 0; i < params.size(); ++i) {
     auto& p = params[i];
@@ -61,12 +79,13 @@ void initialize(network<T>& net, const initializer& scheme, const engine& base) 
       std::vector<packed_block> blocks;
       for (std::size_t j = 0; j < p.packed_roles.size(); ++j)
         blocks.push_back({p.value->rows() / static_cast<index>(p.packed_roles.size()), plans[next_weight++].scheme,
-                          eng.fork(static_cast<std::uint64_t>(j)), std::string(nninit::detail::name_of(p.packed_roles[j]))});
+                          stream_of(p.packed_roles[j], p.block, eng.fork(static_cast<std::uint64_t>(j))),
+                          std::string(nninit::detail::name_of(p.packed_roles[j]))});
       fill_packed(*p.value, blocks, p.shape);
       continue;
     }
     if (p.kind == parameter_kind::weight) {
-      plans[next_weight++].scheme.fill(*p.value, eng, p.shape);
+      plans[next_weight++].scheme.fill(*p.value, stream_of(p.role, p.block, eng), p.shape);
       continue;
     }
     const parameter_value v = scheme.for_parameter(p.kind, layer_site{p.role, residual, 0, p.block, transformer});

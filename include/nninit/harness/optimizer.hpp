@@ -9,13 +9,16 @@
 //         w <- w - (lr / (1 - beta1^t)) m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
 // Weight decay goes to weight matrices only unless `decay_all` (biases, norm gains and the
 // scalar multipliers and biases are left alone, as GPT-2/nanoGPT and timm group them; PyTorch's
-// own default, one group, decays everything: decay_all = true).
+// own default, one group, decays everything: decay_all = true). A rule's per-parameter
+// multipliers (optimizer_multipliers: μP's MuAdam, CompleteP's groups) scale each parameter's
+// learning rate, epsilon and weight decay; `parameter_groups` reads them from a rule.
 #pragma once
 
 #include <cmath>
 #include <vector>
 
 #include "../detail/format.hpp"
+#include "../registry.hpp"
 #include "network.hpp"
 
 namespace nninit::harness {
@@ -40,12 +43,33 @@ struct optimizer_options {
   }
 };
 
-/// One optimizer's state over a fixed list of parameters (their values and gradients).
+/// What `rule` asks of the optimizer for each of `net`'s parameters, in parameters() order
+/// (initializer::optimizer_for); all 1 for a rule without multipliers.
+template <class T>
+std::vector<optimizer_multipliers> parameter_groups(network<T>& net, const initializer& rule, optimizer_kind algorithm) {
+  const optimizer_family family = algorithm == optimizer_kind::adamw ? optimizer_family::adam : optimizer_family::sgd;
+  std::vector<optimizer_multipliers> groups;
+  for (const auto& p : net.parameters())
+    groups.push_back(rule.optimizer_for(p.kind, layer_site{p.role, net.structure(), 0, p.block, net.transformer()}, family));
+  return groups;
+}
+
+/// One optimizer's state over a fixed list of parameters (their values and gradients), with
+/// `groups[i]` multiplying parameter i's learning rate, epsilon and weight decay (empty: all 1).
 template <class T>
 class optimizer {
  public:
-  optimizer(std::vector<parameter<T>> params, const optimizer_options& opt) : params_(std::move(params)), opt_(opt) {
+  optimizer(std::vector<parameter<T>> params, const optimizer_options& opt, std::vector<optimizer_multipliers> groups = {})
+      : params_(std::move(params)), opt_(opt), groups_(std::move(groups)) {
     opt_.validate();
+    if (groups_.empty()) groups_.resize(params_.size());
+    const nninit::detail::checker check("optimizer", "");
+    if (groups_.size() != params_.size())
+      check.fail("groups", nninit::detail::cat("one per parameter (", nninit::detail::number(static_cast<index>(params_.size())), ")"),
+                 nninit::detail::number(static_cast<index>(groups_.size())));
+    for (const auto& m : groups_)
+      for (double v : {m.learning_rate, m.eps, m.weight_decay})
+        if (!(v >= 0) || !std::isfinite(v)) check.fail("group multiplier", "finite and >= 0", v);
     for (const auto& p : params_) {
       first_.push_back(matrix<T>::Zero(p.value->rows(), p.value->cols()));
       if (opt_.algorithm == optimizer_kind::adamw) second_.push_back(matrix<T>::Zero(p.value->rows(), p.value->cols()));
@@ -53,12 +77,14 @@ class optimizer {
   }
 
   /// One update with learning rate `lr` from the gradients the last backward left.
-  void step(double lr) {
+  void step(double base_lr) {
     ++steps_;
     for (std::size_t i = 0; i < params_.size(); ++i) {
       matrix<T>& w = *params_[i].value;
       const matrix<T>& g = *params_[i].grad;
-      const double wd = decays(params_[i]) ? opt_.weight_decay : 0.0;
+      const optimizer_multipliers& group = groups_[i];
+      const double lr = base_lr * group.learning_rate;
+      const double wd = decays(params_[i]) ? opt_.weight_decay * group.weight_decay : 0.0;
       if (opt_.algorithm == optimizer_kind::sgd) {
         matrix<T>& v = first_[i];
         if (wd > 0) v = static_cast<T>(opt_.momentum) * v + (g + static_cast<T>(wd) * w);
@@ -73,7 +99,7 @@ class optimizer {
         if (wd > 0) w *= static_cast<T>(1 - lr * wd);
         m = static_cast<T>(opt_.beta1) * m + static_cast<T>(1 - opt_.beta1) * g;
         v = static_cast<T>(opt_.beta2) * v + static_cast<T>(1 - opt_.beta2) * g.cwiseProduct(g);
-        w.array() -= step_size * m.array() / (v.array().sqrt() / correction2_sqrt + static_cast<T>(opt_.eps));
+        w.array() -= step_size * m.array() / (v.array().sqrt() / correction2_sqrt + static_cast<T>(opt_.eps * group.eps));
       }
     }
   }
@@ -86,6 +112,7 @@ class optimizer {
 
   std::vector<parameter<T>> params_;
   optimizer_options opt_;
+  std::vector<optimizer_multipliers> groups_;
   std::vector<matrix<T>> first_, second_;  // SGD: velocity; AdamW: first and second moments
   index steps_ = 0;
 };

@@ -34,6 +34,9 @@ struct train_options : optimizer_options {
   index final_window = 50;  ///< the last steps averaged into final_train_loss
   index max_samples = 0;    ///< use only the first N training examples (0: all)
   index steps = 0;          ///< a language model's steps per epoch (train_lm; random windows)
+  /// Per parameter (net.parameters() order), the rule's multipliers of the learning rate, epsilon
+  /// and weight decay (parameter_groups(net, rule, algorithm)); empty: all 1.
+  std::vector<optimizer_multipliers> groups;
 };
 
 struct epoch_result {
@@ -163,7 +166,7 @@ train_result run_training(network<T>& net, const training_task<T>& task, const t
   const auto started = std::chrono::steady_clock::now();
   train_result result;
   const auto params = net.parameters();
-  optimizer<T> update(params, opt);
+  optimizer<T> update(params, opt, opt.groups);
   net.set_mode(network_mode::train);
   net.set_input_gradient(false);  // nobody reads d loss / d data
 

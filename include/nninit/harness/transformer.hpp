@@ -75,11 +75,14 @@ struct transformer_stack {
   double attention_scale = 0;         ///< multiplies the scores; 0: 1/sqrt(d_head)
   std::vector<double> shortcut_scale; ///< alpha per block; empty: all 1
   std::vector<double> branch_scale;   ///< s per block; empty: all 1
+  double output_scale = 1;            ///< multiplies the logits (μP's MuReadout, CompleteP's alpha_out/m_d)
+  double embedding_scale = 1;         ///< multiplies a token table's rows (the LM's; fairseq's embed_scale)
 };
 
-/// Sets the stack's shortcut and branch scalars (alpha, s) to what `scheme`'s rule plans for it
-/// (initializer::scalars_for: deepnet's alpha, admin's omega); init_error, naming the scheme and
-/// the form it needs, when the rule is made for another block form.
+/// Sets the stack's forward scalars to what `scheme`'s rule plans for it (initializer::scalars_for:
+/// deepnet's alpha, admin's omega, CompleteP's branch multiplier, μP's attention and output
+/// scales, T-Fixup's embedding scale); init_error, naming the scheme and the form it needs, when
+/// the rule is made for another block form.
 inline void apply_scalars(transformer_stack& st, const initializer& scheme) {
   const transformer_scalars k = scheme.scalars_for({st.blocks, st.width, st.heads, st.ffn_width});
   const std::string_view given = nninit::detail::name_of(st.form);
@@ -89,6 +92,9 @@ inline void apply_scalars(transformer_stack& st, const initializer& scheme) {
   const auto count = static_cast<std::size_t>(st.blocks);
   st.shortcut_scale.assign(count, k.shortcut);
   st.branch_scale.assign(count, k.branch);
+  st.attention_scale = k.attention_scale;
+  st.output_scale = k.output;
+  st.embedding_scale = k.embedding;
 }
 
 /// A ViT (Dosovitskiy et al. 2021) on channels x side x side images: patches of patch x patch
@@ -123,6 +129,9 @@ inline void check_stack(const nninit::detail::checker& check, const transformer_
     check.fail("norm", "layer or rms (a transformer normalizes each token)", nninit::detail::name_of(c.norm));
   if (!(c.attention_scale >= 0) || !std::isfinite(c.attention_scale))
     check.fail("attention_scale", "finite and >= 0 (0: 1/sqrt(d_head))", c.attention_scale);
+  if (!(c.output_scale > 0) || !std::isfinite(c.output_scale)) check.fail("output_scale", "finite and > 0", c.output_scale);
+  if (!(c.embedding_scale > 0) || !std::isfinite(c.embedding_scale))
+    check.fail("embedding_scale", "finite and > 0", c.embedding_scale);
   for (const auto* scales : {&c.shortcut_scale, &c.branch_scale}) {
     const char* what = scales == &c.shortcut_scale ? "shortcut_scale" : "branch_scale";
     if (!scales->empty() && static_cast<index>(scales->size()) != c.blocks)
@@ -130,6 +139,12 @@ inline void check_stack(const nninit::detail::checker& check, const transformer_
     for (double v : *scales)
       if (!std::isfinite(v)) check.fail(what, "finite", v);
   }
+}
+
+/// v times k: a constant_scale layer, none when k is 1.
+template <class T>
+typename graph<T>::id scale_by(graph<T>& g, typename graph<T>::id v, double k) {
+  return k == 1.0 ? v : g.add(std::make_unique<layers::constant_scale<T>>(k), v);
 }
 
 /// Appends the blocks of `c` after buffer x (n tokens per example); returns the stream after the
@@ -146,7 +161,7 @@ typename graph<T>::id add_blocks(graph<T>& g, const transformer_stack& c, index 
     const auto blk = static_cast<index>(b);
     const double alpha = c.shortcut_scale.empty() ? 1.0 : c.shortcut_scale[b];
     const double s = c.branch_scale.empty() ? 1.0 : c.branch_scale[b];
-    const auto scaled = [&](id v, double k) { return k == 1.0 ? v : g.add(std::make_unique<layers::constant_scale<T>>(k), v); };
+    const auto scaled = [&](id v, double k) { return scale_by(g, v, k); };
     const auto norm = [&](const char* which, id v) {
       return layers::add_norm(g, c.norm, placement{name + which, layer_role::hidden, blk}, d, 1, v);
     };
@@ -194,7 +209,9 @@ inline std::string stack_summary(const transformer_stack& c) {
   };
   return cat(number(c.blocks), " blocks, width ", number(c.width), ", ", number(c.heads), " heads, ffn ", number(c.ffn_width),
              ", ", c.act.text(), ", ", form, c.bias ? ", bias" : ", no bias", c.packed_qkv ? ", packed qkv" : "",
-             scalar(c.shortcut_scale, "shortcut x"), scalar(c.branch_scale, "branch x"));
+             scalar(c.shortcut_scale, "shortcut x"), scalar(c.branch_scale, "branch x"),
+             c.attention_scale > 0 ? cat(", attention scale ", number(c.attention_scale)) : std::string(),
+             scalar({c.output_scale}, "logits x"), scalar({c.embedding_scale}, "embedding x"));
 }
 
 /// What both tasks' networks share: the stack's attention layers and structure.
@@ -244,7 +261,9 @@ class vit final : public detail::transformer_network<T> {
     x = g.add(std::make_unique<layers::add_positions<T>>(placement{"tokens"}, c.stack.width, this->tokens_, true), x);
     x = detail::add_blocks(g, c.stack, this->tokens_, false, x, this->attention_);
     x = g.add(std::make_unique<layers::select_token<T>>(this->tokens_, 0), x);
-    detail::finish_with_classifier(g, x, c.stack.width, c.classes, c.stack.bias);
+    x = g.add(std::make_unique<layers::dense<T>>(placement{"classifier", layer_role::classifier}, c.stack.width, c.classes, c.stack.bias), x);
+    g.add_probe("classifier", x);
+    g.finish(detail::scale_by(g, x, c.stack.output_scale));
   }
   index input_size() const override { return config_.channels * config_.side * config_.side; }
   index output_size() const override { return config_.classes; }
@@ -273,12 +292,13 @@ class char_lm final : public detail::transformer_network<T> {
     graph<T>& g = this->graph_;
     typename graph<T>::id x = 0;
     auto& table = g.template emplace<layers::token_embedding<T>>(graph<T>::input, x, placement{"embed"}, c.vocabulary, c.stack.width);
+    x = detail::scale_by(g, x, c.stack.embedding_scale);
     x = g.add(std::make_unique<layers::add_positions<T>>(placement{"tokens"}, c.stack.width, c.context, false), x);
     x = detail::add_blocks(g, c.stack, c.context, true, x, this->attention_);
     if (c.tied) x = g.add(std::make_unique<layers::tied_readout<T>>(table), x);
     else x = g.add(std::make_unique<layers::dense<T>>(placement{"classifier", layer_role::classifier}, c.stack.width, c.vocabulary, false), x);
     g.add_probe("classifier", x);
-    g.finish(x);
+    g.finish(detail::scale_by(g, x, c.stack.output_scale));
   }
   index input_size() const override { return 1; }
   index output_size() const override { return config_.vocabulary; }

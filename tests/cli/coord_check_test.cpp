@@ -167,7 +167,7 @@ TEST_CASE("coord-check: bad input exits with 2, one nninit:: line, and writes no
       {{"--vary", "depth", "--depths", "2,4", "--schemes", "completep:base_depth=3"}, "nninit::completep: base_depth must be <= the model's depth 2"},
       {{"--schemes", "deepnet"}, "nninit::deepnet: block form must be post"},
       {{"--schemes", "mimetic:alpha1=-1"}, "nninit::mimetic: alpha1 must be"},
-      {{"--set", "mup.base_width"}, "nninit::coord-check: set must be NAME.OPTION=VALUE, got 'mup.base_width'"},
+      {{"--set", "mup.base_width"}, "nninit::coord-check: set must be SCHEME.OPTION=VALUE, got 'mup.base_width'"},
       {{"--corpus", data / "missing"}, "nninit::corpus: the corpus must be an existing file or directory"},
   };
   for (const auto& [args, message] : cases) {

@@ -20,7 +20,6 @@
 #include <limits>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include <nninit/harness/dataset.hpp>
@@ -88,20 +87,6 @@ const std::vector<std::string> default_transformer_schemes = {"torch_default", "
 void check_range(std::string_view argument, nninit::index v, nninit::index lo, nninit::index hi) {
   if (v < lo || v > hi)
     fail(command, argument, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", std::to_string(v));
-}
-
-/// "kaiming_normal:nonlinearity=tanh:mode=fan_out" -> scheme and inline options.
-scheme_entry parse_scheme_entry(const std::string& text) {
-  scheme_entry e{text, text.substr(0, text.find(':')), {}};
-  for (std::size_t at = text.find(':'); at != std::string::npos;) {
-    const std::size_t next = text.find(':', at + 1);
-    const std::string item = text.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1);
-    const auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) fail(command, "schemes", "SCHEME[:OPTION=VALUE]...", in_quotes(text));
-    e.options.emplace_back(item.substr(0, eq), item.substr(eq + 1));
-    at = next;
-  }
-  return e;
 }
 
 /// The scheme of an entry for a network of activation `act` whose inputs have the given moments:
@@ -290,21 +275,7 @@ config resolve(const compare_options& o, int argc, char** argv) {
     for (const auto& a : c.activations)  // PyTorch's tanh gain beside the default one
       if (a.kind == h::activation_kind::tanh) names.push_back("kaiming_normal:nonlinearity=tanh");
   }
-  std::set<std::string> seen;
-  for (const std::string& n : names) {
-    if (!seen.insert(n).second) fail(command, "schemes", "distinct entries", in_quotes(n));
-    c.schemes.push_back(parse_scheme_entry(n));
-  }
-  for (const std::string& s : o.sets) {
-    const auto dot = s.find('.'), eq = s.find('=');
-    if (dot == std::string::npos || eq == std::string::npos || dot == 0 || eq < dot + 2)
-      fail(command, "set", "SCHEME.OPTION=VALUE", in_quotes(s));
-    const std::string scheme = s.substr(0, dot);
-    bool used = false;
-    for (auto& e : c.schemes)
-      if (e.scheme == scheme) e.options.emplace_back(s.substr(dot + 1, eq - dot - 1), s.substr(eq + 1)), used = true;
-    if (!used) fail(command, "set", "for a scheme in --schemes", in_quotes(s));
-  }
+  c.schemes = parse_scheme_entries(command, names, o.sets);
   if (transformer)
     for (const auto& e : c.schemes)
       if (e.scheme == "lsuv") fail(command, "schemes", "schemes without data-dependent calibration for a transformer", "lsuv");

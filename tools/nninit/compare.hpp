@@ -17,15 +17,11 @@
 #include <nninit/lsuv.hpp>
 #include <nninit/plan.hpp>
 
+#include "weight_args.hpp"
+
 namespace nninit_cli::compare {
 
-/// One entry of --schemes: a scheme and its options ("kaiming_normal:nonlinearity=tanh"),
-/// with the --set options for that scheme applied after the inline ones.
-struct scheme_entry {
-  std::string label;                                         ///< as typed
-  std::string scheme;                                        ///< the registry name
-  std::vector<std::pair<std::string, std::string>> options;  ///< in the order applied
-};
+using nninit_cli::scheme_entry;
 
 /// The resolved configuration: every default filled in, every value checked.
 struct config {

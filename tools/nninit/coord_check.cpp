@@ -47,7 +47,7 @@ constexpr std::string_view command = "coord-check";
 
 struct options {
   std::string vary = "width";
-  std::string schemes;  // default by --vary
+  std::vector<std::string> schemes;  // default by --vary
   std::vector<std::string> sets;
   std::string widths, depths = "2,4,8,16,32", lrs = "1e-4,3e-4,1e-3,3e-3,1e-2";
   index depth = 2, width = 128, heads = 4, steps = 3, lr_steps = 200, seeds = 3, batch = 16, context = 32;
@@ -56,12 +56,6 @@ struct options {
   std::string optimizer = "adamw", corpus = h::default_corpus_path();
   std::string json_path, report_path;
   unsigned threads = 2;
-};
-
-/// A scheme as given (NAME[:OPT=V,...] in --schemes, --set NAME.OPT=V) and its label.
-struct scheme_spec {
-  std::string label, name;
-  std::vector<std::pair<std::string, std::string>> options;
 };
 
 std::vector<index> parse_sizes(const char* what, const std::string& text, index lo, index hi) {
@@ -95,7 +89,7 @@ std::vector<double> parse_rates(const std::string& text) {
 /// The configuration, every argument checked before any run starts.
 struct config {
   options o;
-  std::vector<scheme_spec> schemes;
+  std::vector<scheme_entry> schemes;
   std::vector<index> sizes;  // widths or depths
   std::vector<double> rates;
   h::optimizer_kind algorithm = h::optimizer_kind::adamw;
@@ -104,8 +98,8 @@ struct config {
 
 /// The scheme of `spec` with its options, and, unless given, the base width and depth the μP
 /// rules scale from: the smallest model of the sweep (so the smallest is the base model).
-nninit::initializer make_rule(const config& c, const scheme_spec& spec) {
-  nninit::initializer init(spec.name);
+nninit::initializer make_rule(const config& c, const scheme_entry& spec) {
+  nninit::initializer init(spec.scheme);
   std::set<std::string> given;
   for (const auto& [k, v] : spec.options) init.set(k, v), given.insert(k);
   const bool width = c.o.vary != "depth";
@@ -114,6 +108,17 @@ nninit::initializer make_rule(const config& c, const scheme_spec& spec) {
   if (init.has_option("base_depth") && !given.count("base_depth"))
     init.set("base_depth", std::to_string(width ? c.o.depth : c.sizes.front()));
   return init;
+}
+
+/// The character LM of the sweep's model `size` (a width, or a depth with --vary depth) under `rule`'s forward scalars.
+std::unique_ptr<h::char_lm<float>> make_model(const config& c, const nninit::initializer& rule, index size) {
+  h::lm_config l;
+  l.stack.blocks = c.o.vary == "depth" ? size : c.o.depth;
+  l.stack.width = c.o.vary == "depth" ? c.o.width : size;
+  l.stack.heads = c.o.heads, l.stack.ffn_width = 2 * l.stack.width;
+  h::apply_scalars(l.stack, rule);
+  l.context = c.o.context, l.vocabulary = c.text->vocabulary();
+  return std::make_unique<h::char_lm<float>>(l);
 }
 
 config resolve(const options& o) {
@@ -145,34 +150,12 @@ config resolve(const options& o) {
 
   // μP with zero readout, the mup README's remedy for the readout's initial term, which shrinks
   // like width^-1/2 and keeps the logits' slope near -0.2 at t = 2 (see the README).
-  const std::string list = !o.schemes.empty()                ? o.schemes
-                           : o.vary == "depth"               ? "completep:alpha=0,completep"
-                                                             : "torch_default,mup:zero_readout=true";
-  std::size_t at = 0;
-  while (at <= list.size()) {
-    const std::size_t comma = std::min(list.find(',', at), list.size());
-    std::string label = list.substr(at, comma - at);
-    at = comma + 1;
-    scheme_spec spec{label, label.substr(0, label.find(':')), {}};
-    if (label.find(':') != std::string::npos) {  // NAME:OPT=V (one option; --set for more)
-      const std::string opt = label.substr(label.find(':') + 1);
-      const std::size_t eq = opt.find('=');
-      if (eq == std::string::npos || eq == 0) fail(command, "schemes", "NAME or NAME:OPTION=VALUE", in_quotes(label));
-      spec.options.emplace_back(opt.substr(0, eq), opt.substr(eq + 1));
-    }
-    if (spec.name.empty()) fail(command, "schemes", "scheme names separated by commas", in_quotes(list));
-    for (const auto& s : c.schemes)
-      if (s.label == label) fail(command, "schemes", "distinct entries", in_quotes(label));
-    c.schemes.push_back(spec);
-  }
-  for (const std::string& s : o.sets) {  // NAME.OPTION=VALUE
-    const std::size_t dot = s.find('.'), eq = s.find('=');
-    if (dot == std::string::npos || eq == std::string::npos || dot > eq) fail(command, "set", "NAME.OPTION=VALUE", in_quotes(s));
-    bool used = false;
-    for (auto& e : c.schemes)
-      if (e.name == s.substr(0, dot)) e.options.emplace_back(s.substr(dot + 1, eq - dot - 1), s.substr(eq + 1)), used = true;
-    if (!used) fail(command, "set", "for a scheme in --schemes", in_quotes(s));
-  }
+  // μP with zero readout, the mup README's remedy for the readout's initial term, which shrinks
+  // like width^-1/2 and keeps the logits' slope near -0.2 at t = 2 (see the README).
+  const std::vector<std::string> names = !o.schemes.empty() ? o.schemes
+                                         : o.vary == "depth" ? std::vector<std::string>{"completep:alpha=0", "completep"}
+                                                             : std::vector<std::string>{"torch_default", "mup:zero_readout=true"};
+  c.schemes = parse_scheme_entries(command, names, o.sets);
   c.text = std::make_shared<const h::text_corpus>(h::load_corpus(o.corpus));
   h::check_window_fits(static_cast<index>(c.text->train.size()), o.context);
   // Every rule against every model of the sweep (bad options, a base larger than a model, a
@@ -180,27 +163,9 @@ config resolve(const options& o) {
   for (const auto& spec : c.schemes)
     for (index size : c.sizes) {
       const nninit::initializer rule = make_rule(c, spec);
-      h::transformer_stack st;
-      st.blocks = c.o.vary == "depth" ? size : o.depth;
-      st.width = c.o.vary == "depth" ? o.width : size;
-      st.heads = o.heads, st.ffn_width = 2 * st.width;
-      h::apply_scalars(st, rule);
-      h::lm_config l;
-      l.stack = st, l.context = o.context, l.vocabulary = c.text->vocabulary();
-      h::char_lm<float> probe(l);
-      (void)h::plan_weights(probe, rule);
+      (void)h::plan_weights(*make_model(c, rule, size), rule);
     }
   return c;
-}
-
-std::unique_ptr<h::char_lm<float>> make_model(const config& c, const nninit::initializer& rule, index size) {
-  h::lm_config l;
-  l.stack.blocks = c.o.vary == "depth" ? size : c.o.depth;
-  l.stack.width = c.o.vary == "depth" ? c.o.width : size;
-  l.stack.heads = c.o.heads, l.stack.ffn_width = 2 * l.stack.width;
-  h::apply_scalars(l.stack, rule);
-  l.context = c.o.context, l.vocabulary = c.text->vocabulary();
-  return std::make_unique<h::char_lm<float>>(l);
 }
 
 /// One model's coordinates at t = 1 ... T: [t][layer] (mean |x|), layers named (depth: by kind).
@@ -212,10 +177,9 @@ struct trace {
 trace coordinates(const config& c, const nninit::initializer& rule, index size, std::uint64_t seed) {
   auto net = make_model(c, rule, size);
   h::initialize(*net, rule, nninit::engine(seed, 2));
-  h::train_options t;
-  t.algorithm = c.algorithm;
-  t.groups = h::parameter_groups(*net, rule, c.algorithm);
-  h::optimizer<float> opt(net->parameters(), t, t.groups);
+  h::optimizer_options options;
+  options.algorithm = c.algorithm;
+  h::optimizer<float> opt(net->parameters(), options, h::parameter_groups(*net, rule, c.algorithm));
   h::matrix<float> x;
   std::vector<int> labels;
   h::corpus_windows(c.text->train, h::even_starts(static_cast<index>(c.text->train.size()), c.o.context, c.o.batch), c.o.context, x, labels);
@@ -224,7 +188,7 @@ trace coordinates(const config& c, const nninit::initializer& rule, index size, 
   trace out;
   h::matrix<float> grad;
   for (index step = 1; step <= c.o.steps; ++step) {
-    const double loss = h::detail::softmax_cross_entropy<float>(net->forward(x), labels.data(), &grad, nullptr);
+    h::detail::softmax_cross_entropy<float>(net->forward(x), labels.data(), &grad, nullptr);
     std::vector<h::coordinate> coords = h::layer_coordinates(*net);
     if (c.o.vary == "depth") {  // averaged over the blocks by kind: "blockN.ffn_in" -> "ffn_in"
       std::map<std::string, std::pair<double, int>> kinds;
@@ -238,7 +202,6 @@ trace coordinates(const config& c, const nninit::initializer& rule, index size, 
       coords.clear();
       for (const auto& kind : order) coords.push_back({kind, kinds[kind].first / kinds[kind].second});
     }
-    coords.push_back({"loss", loss});
     if (out.layers.empty())
       for (const auto& k : coords) out.layers.push_back(k.layer);
     std::vector<double> row;
@@ -320,7 +283,6 @@ void run_coordinates(const config& c) {
     std::string layers_json;
     for (std::size_t l = 0; l < first.layers.size(); ++l) {
       const std::string& name = first.layers[l];
-      if (name == "loss") continue;
       ++layers;
       std::vector<std::string> row{name};
       bool flag = false;
@@ -466,9 +428,10 @@ void setup_coord_check(CLI::App& app, int argc, char** argv) {
                                      "over a few steps, and learning-rate transfer (--vary lr)");
   sub->add_option("--vary", o->vary, "width (μP), depth (depth-μP, CompleteP) or lr (learning-rate transfer)")->capture_default_str();
   sub->add_option("--schemes", o->schemes,
-                  "network rules, NAME or NAME:OPTION=VALUE, comma separated [width, lr: torch_default,mup:zero_readout=true; "
-                  "depth: completep:alpha=0,completep]; base_width and base_depth default to the smallest model");
-  sub->add_option("--set", o->sets, "NAME.OPTION=VALUE for a scheme in --schemes (repeatable)");
+                  "network rules, each SCHEME[:OPTION=VALUE]... [width, lr: torch_default,mup:zero_readout=true; "
+                  "depth: completep:alpha=0,completep]; base_width and base_depth default to the smallest model")
+      ->delimiter(',');
+  sub->add_option("--set", o->sets, "SCHEME.OPTION=VALUE, for every entry of that scheme (repeatable)");
   sub->add_option("--widths", o->widths, "widths [--vary width: 64,128,256,512,1024; lr: 32,64,128,256]");
   sub->add_option("--depths", o->depths, "depths (--vary depth)")->capture_default_str();
   sub->add_option("--lrs", o->lrs, "learning rates (--vary lr)")->capture_default_str();

@@ -102,6 +102,36 @@ void apply_sets(std::string_view command, const std::vector<std::string>& sets, 
   }
 }
 
+std::vector<scheme_entry> parse_scheme_entries(std::string_view command, const std::vector<std::string>& names,
+                                               const std::vector<std::string>& sets) {
+  std::vector<scheme_entry> entries;
+  for (const std::string& text : names) {
+    for (const auto& e : entries)
+      if (e.label == text) fail(command, "schemes", "distinct entries", in_quotes(text));
+    scheme_entry e{text, text.substr(0, text.find(':')), {}};
+    for (std::size_t at = text.find(':'); at != std::string::npos;) {
+      const std::size_t next = text.find(':', at + 1);
+      const std::string item = text.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1);
+      const auto eq = item.find('=');
+      if (eq == std::string::npos || eq == 0) fail(command, "schemes", "SCHEME[:OPTION=VALUE]...", in_quotes(text));
+      e.options.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+      at = next;
+    }
+    entries.push_back(std::move(e));
+  }
+  for (const std::string& s : sets) {
+    const auto dot = s.find('.'), eq = s.find('=');
+    if (dot == std::string::npos || eq == std::string::npos || dot == 0 || eq < dot + 2)
+      fail(command, "set", "SCHEME.OPTION=VALUE", in_quotes(s));
+    const std::string scheme = s.substr(0, dot);
+    bool used = false;
+    for (auto& e : entries)
+      if (e.scheme == scheme) e.options.emplace_back(s.substr(dot + 1, eq - dot - 1), s.substr(eq + 1)), used = true;
+    if (!used) fail(command, "set", "for a scheme in --schemes", in_quotes(s));
+  }
+  return entries;
+}
+
 std::string command_line(int argc, const char* const* argv) {
   const auto quote = [](const std::string& arg) {
     if (!arg.empty() &&

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nninit/registry.hpp>
@@ -46,6 +47,20 @@ weight resolve(std::string_view command, const weight_args& args);
 /// Applies every --set NAME=VALUE in order; `target` names the target in the library's messages.
 void apply_sets(std::string_view command, const std::vector<std::string>& sets, nninit::initializer& init,
                 const std::string& target);
+
+/// One entry of a --schemes list: a scheme and its options ("kaiming_normal:nonlinearity=tanh"),
+/// with the --set options for that scheme applied after the inline ones.
+struct scheme_entry {
+  std::string label;                                         ///< as typed
+  std::string scheme;                                        ///< the registry name
+  std::vector<std::pair<std::string, std::string>> options;  ///< in the order applied
+};
+
+/// `names` ("SCHEME[:OPTION=VALUE]...", distinct) as entries, then every `sets` item
+/// ("SCHEME.OPTION=VALUE") appended to each entry of its scheme; `command` names the caller in
+/// messages (compare, coord-check). The scheme names themselves are checked by the registry.
+std::vector<scheme_entry> parse_scheme_entries(std::string_view command, const std::vector<std::string>& names,
+                                               const std::vector<std::string>& sets);
 
 /// The whole text as a decimal integer of the type, or nothing ("", "+1", "1x", overflow).
 std::optional<std::int64_t> parse_int64(std::string_view text);

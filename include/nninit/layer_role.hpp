@@ -34,6 +34,11 @@ enum class layer_role {
   cls,            ///< a ViT's class token (1, d_model)
 };
 
+/// The four projections of an attention layer: query, key, value and output.
+inline bool is_attention_projection(layer_role r) {
+  return r == layer_role::query || r == layer_role::key || r == layer_role::value || r == layer_role::attention_out;
+}
+
 /// What a parameter of a network is, for network rules: a weight matrix gets a scheme; the
 /// others get what the rule gives their kind and role (`initializer::for_parameter`).
 enum class parameter_kind {

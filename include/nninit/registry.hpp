@@ -419,6 +419,7 @@ any_scheme depth_rule(S layer, const layer_site& site) {
   return layer;
 }
 inline any_scheme for_layer(const scheme::depth_mup& s, const layer_site& site) { return depth_rule(s, site); }
+inline any_scheme for_layer(const scheme::completep& s, const layer_site& site) { return depth_rule(s, site); }
 /// Mimetic: its construction on the four attention projections (heads from the model), the base
 /// model's init (the torch_default rule) everywhere else, as transformer.md §4 says; the
 /// attention's biases are zero (torch_default's, nn.MultiheadAttention's).
@@ -434,7 +435,6 @@ inline any_scheme for_layer(const scheme::mimetic& s, const layer_site& site) {
   if (layer.heads == 0) layer.heads = site.transformer.heads;
   return layer;
 }
-inline any_scheme for_layer(const scheme::completep& s, const layer_site& site) { return depth_rule(s, site); }
 
 /// The default of a parameter that is not a weight: biases 0, multipliers 1, norm gains 1, norm biases 0.
 inline parameter_value default_parameter(parameter_kind kind) {
@@ -447,9 +447,7 @@ parameter_value for_parameter(const S&, parameter_kind kind, const layer_site&) 
 inline parameter_value for_parameter(const scheme::torch_default&, parameter_kind kind, const layer_site& site) {
   const layer_role role = site.role;
   // nn.MultiheadAttention zeroes its in- and out-projection biases (_reset_parameters).
-  const bool attention = role == layer_role::query || role == layer_role::key || role == layer_role::value ||
-                         role == layer_role::attention_out;
-  if (kind == parameter_kind::bias) return {0.0, !attention};
+  if (kind == parameter_kind::bias) return {0.0, !is_attention_projection(role)};
   return default_parameter(kind);
 }
 inline parameter_value for_parameter(const scheme::mimetic&, parameter_kind kind, const layer_site& site) {

@@ -55,19 +55,16 @@ void initialize(network<T>& net, const initializer& scheme, const engine& base) 
   auto params = net.parameters();
   const residual_structure residual = net.structure();
   const transformer_structure transformer = net.transformer();
-  const auto attention = [](layer_role r) {
-    return r == layer_role::query || r == layer_role::key || r == layer_role::value || r == layer_role::attention_out;
-  };
   std::map<index, engine> attention_stream;  // block -> the one engine of its attention projections
   if (scheme.shares_attention_stream())
     for (std::size_t i = 0; i < params.size(); ++i) {
       const auto& p = params[i];
       const layer_role role = p.packed_roles.empty() ? p.role : p.packed_roles.front();
-      if (p.kind == parameter_kind::weight && p.block >= 0 && attention(role))
+      if (p.kind == parameter_kind::weight && p.block >= 0 && is_attention_projection(role))
         attention_stream.emplace(p.block, base.fork(static_cast<std::uint64_t>(i)));
     }
   const auto stream_of = [&](layer_role role, index block, const engine& own) {
-    const auto shared = attention(role) ? attention_stream.find(block) : attention_stream.end();
+    const auto shared = is_attention_projection(role) ? attention_stream.find(block) : attention_stream.end();
     return shared == attention_stream.end() ? own : shared->second;
   };
   std::size_t next_weight = 0;

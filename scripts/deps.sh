@@ -9,7 +9,7 @@
 #   cppcheck for the headers' lint tests);
 #   docs: what the documentation needs (the core tools and Doxygen).
 set -euo pipefail
-core=(cmake g++ make libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev zlib1g-dev dataset-fashion-mnist fortunes)
+core=(cmake g++ make libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev zlib1g-dev nlohmann-json3-dev dataset-fashion-mnist fortunes)
 test_extra=(clang python3 python3-numpy python3-torch libtorch-dev librandom123-dev chromium libopenmpi-dev openmpi-bin pkg-config doxygen libclang-rt-14-dev clang-tidy cppcheck)
 case "${1:-core}" in
   core) wanted=("${core[@]}") ;;

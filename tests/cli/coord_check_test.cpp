@@ -170,7 +170,8 @@ TEST_CASE("coord-check: bad input exits with 2, one nninit:: line, and writes no
       {{"--set", "mup.base_width"}, "nninit::coord-check: set must be SCHEME.OPTION=VALUE, got 'mup.base_width'"},
       {{"--corpus", data / "missing"}, "nninit::corpus: the corpus must be an existing file or directory"},
   };
-  for (const auto& [args, message] : cases) {
+  for (const auto& [args_, message] : cases) {
+    const auto& args = args_;  // clang 14 cannot capture a structured binding in a lambda
     const scratch_dir dir;
     std::vector<std::string> all = {"coord-check", "--json", dir / "c.json", "--report", dir / "c.html"};
     all.insert(all.end(), args.begin(), args.end());

@@ -71,7 +71,8 @@ TEST_CASE("describe --arch: bad input exits with 2 and one nninit:: line") {
       {{"describe", "mimetic", "--arch", "lm", "--set", "beta2=inf"}, "nninit::mimetic: beta2 must be"},
       {{"describe", "t_fixup", "--arch", "lm", "--norm", "pre"}, "nninit::describe: norm must be none for scheme t_fixup, got pre"},
   };
-  for (const auto& [args, message] : cases) {
+  for (const auto& [args_, message] : cases) {
+    const auto& args = args_;  // clang 14 cannot capture a structured binding (INFO does)
     const result r = run(args);
     INFO(joined(args), "\n", r.err);
     CHECK(r.code == 2);

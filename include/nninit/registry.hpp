@@ -739,6 +739,19 @@ class initializer {
         scheme_);
   }
 
+  /// Every option's name and current value, as text `set` reads back ("0.02", "fan_in").
+  std::vector<std::pair<std::string, std::string>> options() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::visit(
+        [&](auto s) {  // visit_options is not const
+          s.visit_options([&](std::string_view n, const auto& v, std::string_view doc) {
+            out.emplace_back(std::string(n), detail::describe_option(n, v, doc).default_value);
+          });
+        },
+        scheme_);
+    return out;
+  }
+
   plan describe(const shape& s) const {
     return std::visit([&](const auto& scheme) { return scheme.describe(s); }, scheme_);
   }

@@ -3,6 +3,8 @@
 // library really compiles (a check inside an uninstantiated template sees almost nothing).
 // C++17, as the headers promise. Built and run by nothing else.
 #include <nninit/nninit.hpp>
+#include <nninit/checkpoint.hpp>
+#include <nninit/hf_models.hpp>
 #include <nninit/tensor.hpp>
 #include <nninit/harness/dataset.hpp>
 #include <nninit/harness/init.hpp>
@@ -125,6 +127,19 @@ void training() {
   (void)h::train(net, data.train_x, data.train_y, data.test_x, data.test_y, opt, nninit::engine(2));
 }
 
+// A seed checkpoint of a small llama, rank 1 of 2, every storage type through the writer.
+void checkpoint() {
+  nninit::hf_config c;
+  c.model_type = "llama";
+  c.vocab_size = 32, c.hidden_size = 16, c.layers = 1, c.heads = 2, c.intermediate_size = 24;
+  for (const auto type : {nninit::storage_type::float32, nninit::storage_type::bfloat16, nninit::storage_type::float16,
+                          nninit::storage_type::float64}) {
+    nninit::checkpoint_options o;
+    o.tp = {2, 1};
+    (void)nninit::write_checkpoint("/tmp", nninit::hf_model_tensors(c, type, nullptr, 2), o);
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -135,6 +150,7 @@ int main() {
     harness<float>();
     harness<double>();
     training();
+    checkpoint();
   } catch (const std::exception& e) {
     (void)std::fputs(e.what(), stderr);
     return 1;

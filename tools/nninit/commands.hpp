@@ -1,4 +1,5 @@
-// nninit tool: the subcommands, one file each (list.cpp, describe.cpp, fill.cpp, compare.cpp, lsh.cpp). Each setup
+// nninit tool: the subcommands, one file each (list.cpp, describe.cpp, fill.cpp, compare.cpp, lsh.cpp, coord_check.cpp,
+// init_model.cpp, inspect.cpp, verify.cpp). Each setup
 // function adds its subcommand to the app, with a callback that runs it once parsed.
 #pragma once
 
@@ -26,5 +27,14 @@ void setup_lsh(CLI::App& app, int argc, char** argv);
 
 /// `nninit coord-check`: the μP coordinate check in width or depth, and learning-rate transfer.
 void setup_coord_check(CLI::App& app, int argc, char** argv);
+
+/// `nninit init-model --model FILE.json --out DIR`: a seed checkpoint as safetensors files.
+void setup_init_model(CLI::App& app);
+
+/// `nninit inspect FILE`: every tensor of a checkpoint or .npy file, measured, with its plan.
+void setup_inspect(CLI::App& app);
+
+/// `nninit verify FILE --model ... | --scheme ...`: a checkpoint recomputed, or a tensor's law tested.
+void setup_verify(CLI::App& app);
 
 }  // namespace nninit_cli

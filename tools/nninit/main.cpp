@@ -28,13 +28,19 @@ int main(int argc, char** argv) {
         "  nninit compare --report compare.html\n"
         "  nninit fill devfly --shape 640,784 --data X.npy --out w.npy\n"
         "  nninit lsh --report lsh.html\n"
-        "  nninit coord-check --report coord.html");
+        "  nninit coord-check --report coord.html\n"
+        "  nninit init-model --model config.json --seed 0 --dtype bfloat16 --out seed/\n"
+        "  nninit inspect seed/model.safetensors\n"
+        "  nninit verify seed/model.safetensors --model config.json --seed 0 --dtype bfloat16");
     nninit_cli::setup_list(app);
     nninit_cli::setup_describe(app);
     nninit_cli::setup_fill(app);
     nninit_cli::setup_compare(app, argc, argv);
     nninit_cli::setup_lsh(app, argc, argv);
     nninit_cli::setup_coord_check(app, argc, argv);
+    nninit_cli::setup_init_model(app);
+    nninit_cli::setup_inspect(app);
+    nninit_cli::setup_verify(app);
 
     try {
       app.parse(argc, argv);  // runs the chosen subcommand's callback

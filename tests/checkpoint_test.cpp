@@ -276,6 +276,11 @@ TEST_CASE("checkpoint: bad input throws init_error before any file is written") 
   CHECK(write(tensors, three, dir.path).rfind("nninit::checkpoint: tp must be a divisor of the 64 entries along dimension 0, got 3", 0) == 0);
   std::vector<nninit::checkpoint_tensor> huge = {{"w", nninit::shape{Index{1} << 40, Index{1} << 40}, nninit::initializer("zeros")}};
   CHECK(write(huge, o, dir.path) == "nninit::checkpoint: shape must be at most 2^59 values, got 1099511627776x1099511627776, for a 1099511627776x1099511627776 target (tensor 'w')");
+  nninit::checkpoint_options keys = o;
+  keys.metadata = {{"note", "1"}, {"note", "2"}};
+  CHECK(write(tensors, keys, dir.path) == "nninit::checkpoint: metadata must be distinct keys other than format and nninit, got 'note'");
+  keys.metadata = {{"format", "np"}};
+  CHECK(write(tensors, keys, dir.path) == "nninit::checkpoint: metadata must be distinct keys other than format and nninit, got 'format'");
   std::vector<nninit::checkpoint_tensor> twice = {tensors[0], tensors[0]};
   CHECK(write(twice, o, dir.path) == "nninit::checkpoint: name must be unique, got 'model.embed_tokens.weight' twice");
   std::vector<nninit::checkpoint_tensor> devfly = {{"w", nninit::shape{8, 4}, nninit::initializer("devfly")}};

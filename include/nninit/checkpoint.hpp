@@ -652,11 +652,15 @@ checkpoint_result write_checkpoint(const std::string& directory, const std::vect
   std::vector<tensor_slice> slices;
   std::unordered_set<std::string_view> names;
   std::vector<std::uint64_t> sizes;
+  std::uint64_t total = 0;
   for (const auto& t : tensors) {
     slices.push_back(slice_of(t, o.tp));
     if (!names.insert(t.name).second) check.fail("name", "unique", detail::cat(detail::quoted(t.name), " twice"));
     std::uint64_t n = storage_bytes(t.type);
-    for (const index d : slices.back().dims) n *= static_cast<std::uint64_t>(d);
+    for (const index d : slices.back().dims) n *= static_cast<std::uint64_t>(d);  // <= 2^62: slice_of's bound
+    if (total > (std::uint64_t{1} << 62) - n)
+      check.fail("tensors", "at most 2^62 bytes in all", detail::cat("more, at tensor ", detail::quoted(t.name)));
+    total += n;
     sizes.push_back(n);
   }
   struct stat st {};
@@ -681,8 +685,10 @@ checkpoint_result write_checkpoint(const std::string& directory, const std::vect
     nninit_meta.append(i ? "," : "").append(detail::json_string(tensors[i].name)).append(":").append(tensor_plan_json(tensors[i], slices[i], o.seed));
   nninit_meta.append("}}");
   std::string metadata = "{\"format\":\"pt\"";
+  std::unordered_set<std::string_view> keys;
   for (const auto& [k, v] : o.metadata) {
-    if (k == "format" || k == "nninit") check.fail("metadata", "keys other than format and nninit", detail::quoted(k));
+    if (k == "format" || k == "nninit" || !keys.insert(k).second)
+      check.fail("metadata", "distinct keys other than format and nninit", detail::quoted(k));
     metadata.append(",").append(detail::json_string(k)).append(":").append(detail::json_string(v));
   }
   metadata.append(",\"nninit\":").append(detail::json_string(nninit_meta)).append("}");

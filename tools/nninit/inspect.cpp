@@ -43,6 +43,12 @@ double value_stats::std() const {
   return n > 1 ? std::sqrt(m2 / static_cast<double>(n - 1)) : 0.0;
 }
 
+std::string dims_text(const std::vector<std::int64_t>& dims) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
@@ -71,12 +77,6 @@ void for_each_tensor(std::string_view command, const std::string& path, const te
 namespace {
 
 constexpr std::string_view command = "inspect";
-
-std::string shape_text(const std::vector<std::int64_t>& dims) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
-  return s + "]";
-}
 
 /// "normal std 0.02", "uniform bound 0.0625", "ones": the recorded plan in a few words.
 std::string plan_words(const std::string& plan) {
@@ -123,7 +123,7 @@ void run(const std::string& path, bool as_json) {
     } else {
       std::string zeros = nninit::detail::significant(zero_fraction, 3);
       if (s.non_finite) zeros += " (" + std::to_string(s.non_finite) + " not finite)";
-      rows.push_back({t.name, t.dtype, shape_text(t.shape), any ? num(s.mean) : "-", any ? num(s.std()) : "-",
+      rows.push_back({t.name, t.dtype, dims_text(t.shape), any ? num(s.mean) : "-", any ? num(s.std()) : "-",
                       any ? num(s.min) : "-", any ? num(s.max) : "-", zeros, plan_words(t.plan)});
     }
   });

@@ -40,4 +40,7 @@ void for_each_tensor(std::string_view command, const std::string& path, const te
 
 bool ends_with(std::string_view text, std::string_view suffix);
 
+/// "[24, 48]": a tensor's shape as inspect and verify print it.
+std::string dims_text(const std::vector<std::int64_t>& dims);
+
 }  // namespace nninit_cli

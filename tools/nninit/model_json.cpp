@@ -1,13 +1,7 @@
 // nninit tool: the --model file (model_json.hpp).
 #include "model_json.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <cerrno>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <nninit/detail/enum_names.hpp>
 #include <nninit/hf_models.hpp>
@@ -15,6 +9,7 @@
 #include <set>
 
 #include "errors.hpp"
+#include "safetensors.hpp"
 #include "weight_args.hpp"
 
 namespace nninit_cli {
@@ -25,27 +20,6 @@ using json = nlohmann::json;
 
 constexpr std::size_t max_model_bytes = std::size_t{64} << 20;
 
-std::string read_text(std::string_view command, const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(command, "model", "a readable JSON file", in_quotes(path) + " (" + std::strerror(errno) + ")");
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) > max_model_bytes) {
-    ::close(fd);
-    fail(command, "model", "a regular JSON file of at most 64 MB", in_quotes(path));
-  }
-  std::string text(static_cast<std::size_t>(st.st_size), '\0');
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const ssize_t n = ::read(fd, text.data() + at, text.size() - at);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    at += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  text.resize(at);
-  return text;
-}
-
 /// "line 3, column 14" of the 1-based byte position `byte` (nlohmann's parse_error::byte).
 std::string line_and_column(std::string_view text, std::size_t byte) {
   const std::size_t end = std::min(byte == 0 ? 0 : byte - 1, text.size());
@@ -55,11 +29,6 @@ std::string line_and_column(std::string_view text, std::size_t byte) {
     else ++column;
   }
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
-}
-
-std::string shown(const json& v) {
-  std::string s = v.dump(-1, ' ', true, json::error_handler_t::replace);
-  return s.size() > 64 ? s.substr(0, 61) + "..." : s;
 }
 
 /// The fields of one JSON object, read with their names in messages ("num_attention_heads").
@@ -73,7 +42,7 @@ struct fields {
     return it == object.end() || it->is_null() ? nullptr : &*it;
   }
   [[noreturn]] void bad(std::string_view key, std::string_view rule, const json& v) const {
-    fail(command, where + std::string(key), rule, shown(v));
+    fail(command, where + std::string(key), rule, json_excerpt(v));
   }
   std::optional<std::int64_t> integer(std::string_view key) const {
     const json* v = find(key);
@@ -147,25 +116,25 @@ std::string option_text(const json& v) {
 /// One entry of an explicit tensor list.
 nninit::checkpoint_tensor read_tensor(std::string_view command, const json& j, std::size_t i, nninit::storage_type type) {
   const std::string where = "tensors[" + std::to_string(i) + "].";
-  if (!j.is_object()) fail(command, where.substr(0, where.size() - 1), "an object", shown(j));
+  if (!j.is_object()) fail(command, where.substr(0, where.size() - 1), "an object", json_excerpt(j));
   const fields f{command, j, where};
   static const std::set<std::string> known = {"name", "shape", "scheme", "options", "dtype", "layout", "split"};
   for (const auto& [k, v] : j.items())
-    if (known.count(k) == 0) fail(command, where + k, "absent (fields: name, shape, scheme, options, dtype, layout, split)", shown(v));
+    if (known.count(k) == 0) fail(command, where + k, "absent (fields: name, shape, scheme, options, dtype, layout, split)", json_excerpt(v));
   const std::string name = f.text("name");
   const json* dims = f.find("shape");
-  if (dims == nullptr || !dims->is_array()) fail(command, where + "shape", "a list of integers >= 0", dims ? shown(*dims) : "nothing");
+  if (dims == nullptr || !dims->is_array()) fail(command, where + "shape", "a list of integers >= 0", dims ? json_excerpt(*dims) : "nothing");
   std::vector<nninit::index> shape;
   for (const json& d : *dims) {
     if (!d.is_number_integer() || d.get<std::int64_t>() < 0 || (d.is_number_unsigned() && d.get<std::uint64_t>() > (std::uint64_t{1} << 62)))
-      fail(command, where + "shape", "a list of integers >= 0", shown(*dims));
+      fail(command, where + "shape", "a list of integers >= 0", json_excerpt(*dims));
     shape.push_back(d.get<std::int64_t>());
   }
   nninit::checkpoint_tensor t{name, nninit::shape(shape), nninit::initializer(f.text("scheme")), type};
   if (const json* o = f.find("options")) {
     if (!o->is_object()) f.bad("options", "an object of option values", *o);
     for (const auto& [k, v] : o->items()) {
-      if (!v.is_string() && !v.is_number() && !v.is_boolean()) fail(command, where + "options." + k, "a string, number or boolean", shown(v));
+      if (!v.is_string() && !v.is_number() && !v.is_boolean()) fail(command, where + "options." + k, "a string, number or boolean", json_excerpt(v));
       t.scheme.set(k, option_text(v), nninit::shape(shape).text());
     }
   }
@@ -182,11 +151,11 @@ nninit::checkpoint_tensor read_tensor(std::string_view command, const json& j, s
       const std::string k = s->get<std::string>();
       if (k == "column") t.split.dim = in_out && shape.size() == 2 ? 1 : 0;
       else if (k == "row") t.split.dim = in_out ? 0 : 1;
-      else if (k != "none") fail(command, where + "split", "none, column, row or {\"dim\", \"granule\", \"even\"}", shown(*s));
+      else if (k != "none") fail(command, where + "split", "none, column, row or {\"dim\", \"granule\", \"even\"}", json_excerpt(*s));
     } else if (s->is_object()) {
       const fields sf{command, *s, where + "split."};
       for (const auto& [k, v] : s->items())
-        if (k != "dim" && k != "granule" && k != "even") fail(command, where + "split." + k, "absent (fields: dim, granule, even)", shown(v));
+        if (k != "dim" && k != "granule" && k != "even") fail(command, where + "split." + k, "absent (fields: dim, granule, even)", json_excerpt(v));
       const auto dim = sf.integer("dim").value_or(-1);
       if (dim < -1 || dim > 1) fail(command, where + "split.dim", "-1, 0 or 1", std::to_string(dim));
       t.split.dim = static_cast<int>(dim);
@@ -252,7 +221,7 @@ resolved_model resolve_model(std::string_view command, const model_args& a) {
 }
 
 model_tensors load_model(std::string_view command, const model_request& request) {
-  const std::string text = read_text(command, request.path);
+  const std::string text = read_small_file(command, "model", "JSON file", request.path, max_model_bytes);
   json j;
   try {
     j = json::parse(text);
@@ -264,12 +233,12 @@ model_tensors load_model(std::string_view command, const model_request& request)
     why = colon == std::string::npos ? "a syntax error" : why.substr(colon + 2);
     fail(command, "model", "valid JSON", why + " at " + line_and_column(text, e.byte) + " of " + in_quotes(request.path));
   }
-  if (!j.is_object()) fail(command, "model", "a JSON object (a config.json or {\"tensors\": [...]})", shown(j));
+  if (!j.is_object()) fail(command, "model", "a JSON object (a config.json or {\"tensors\": [...]})", json_excerpt(j));
   model_tensors out;
   if (j.contains("tensors")) {
     if (!request.rule.empty()) fail(command, "rule", "absent for a tensor list (each tensor names its scheme)", in_quotes(request.rule));
     const json& list = j["tensors"];
-    if (!list.is_array() || list.empty()) fail(command, "tensors", "a non-empty list of tensors", shown(list));
+    if (!list.is_array() || list.empty()) fail(command, "tensors", "a non-empty list of tensors", json_excerpt(list));
     for (std::size_t i = 0; i < list.size(); ++i) out.tensors.push_back(read_tensor(command, list[i], i, request.type));
     out.kind = "tensor list";
     return out;

@@ -30,19 +30,40 @@ struct header_check {
   }
 };
 
-/// At most 64 characters of a JSON value, for messages.
-std::string shown(const json& v) {
-  std::string s = v.dump(-1, ' ', true, json::error_handler_t::replace);
-  return s.size() > 64 ? s.substr(0, 61) + "..." : s;
-}
-
 std::uint64_t to_u64(const header_check& check, const std::string& name, std::string_view field, const json& v) {
   if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0))
-    check.fail(std::string(field) + " must be integers >= 0", "'" + name + "': " + shown(v));
+    check.fail(std::string(field) + " must be integers >= 0", "'" + name + "': " + json_excerpt(v));
   return v.get<std::uint64_t>();
 }
 
 }  // namespace
+
+std::string json_excerpt(const json& v) {
+  std::string s = v.dump(-1, ' ', true, json::error_handler_t::replace);
+  return s.size() > 64 ? s.substr(0, 61) + "..." : s;
+}
+
+std::string read_small_file(std::string_view command, std::string_view argument, std::string_view kind, const std::string& path,
+                            std::size_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(command, argument, "a readable " + std::string(kind), in_quotes(path) + " (" + std::strerror(errno) + ")");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    ::close(fd);
+    fail(command, argument, "a regular " + std::string(kind) + " of at most " + std::to_string(max_bytes >> 20) + " MB", in_quotes(path));
+  }
+  std::string text(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const ssize_t n = ::read(fd, text.data() + at, text.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    at += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  text.resize(at);
+  return text;
+}
 
 std::uint64_t safetensors_dtype_size(std::string_view d) {
   if (d == "F64" || d == "I64" || d == "U64") return 8;
@@ -82,30 +103,30 @@ safetensors_header parse_safetensors_header(std::string_view command, std::strin
     check.fail("a header of valid UTF-8 JSON", "a JSON error at byte " + std::to_string(8 + e.byte - 1) + " of the file");
   }
   if (!duplicate.empty()) check.fail("no key twice", "'" + duplicate + "' twice");
-  if (!h.is_object()) check.fail("a header that is a JSON object", shown(h));
+  if (!h.is_object()) check.fail("a header that is a JSON object", json_excerpt(h));
 
   safetensors_header out;
   out.data_start = 8 + length;
   const std::uint64_t data_size = file_size - out.data_start;
   for (const auto& [name, v] : h.items()) {
     if (name == "__metadata__") {
-      if (!v.is_object()) check.fail("__metadata__ an object of strings", shown(v));
+      if (!v.is_object()) check.fail("__metadata__ an object of strings", json_excerpt(v));
       for (const auto& [k, s] : v.items()) {
-        if (!s.is_string()) check.fail("__metadata__ an object of strings", "'" + k + "': " + shown(s));
+        if (!s.is_string()) check.fail("__metadata__ an object of strings", "'" + k + "': " + json_excerpt(s));
         out.metadata[k] = s.get<std::string>();
       }
       continue;
     }
     if (!v.is_object() || v.size() != 3 || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
-      check.fail("each tensor exactly dtype, shape and data_offsets", "'" + name + "': " + shown(v));
+      check.fail("each tensor exactly dtype, shape and data_offsets", "'" + name + "': " + json_excerpt(v));
     safetensors_entry e;
     e.name = name;
     const json& dtype = v["dtype"];
     if (!dtype.is_string() || safetensors_dtype_size(dtype.get<std::string>()) == 0)
-      check.fail("dtype one of F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL", "'" + name + "': " + shown(dtype));
+      check.fail("dtype one of F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL", "'" + name + "': " + json_excerpt(dtype));
     e.dtype = dtype.get<std::string>();
     const json& shape = v["shape"];
-    if (!shape.is_array()) check.fail("shape a list of integers >= 0", "'" + name + "': " + shown(shape));
+    if (!shape.is_array()) check.fail("shape a list of integers >= 0", "'" + name + "': " + json_excerpt(shape));
     std::uint64_t count = 1;
     bool overflow = false;
     for (const json& d : shape) {
@@ -116,16 +137,16 @@ safetensors_header parse_safetensors_header(std::string_view command, std::strin
       else count *= n;
     }
     const json& offsets = v["data_offsets"];
-    if (!offsets.is_array() || offsets.size() != 2) check.fail("data_offsets [begin, end]", "'" + name + "': " + shown(offsets));
+    if (!offsets.is_array() || offsets.size() != 2) check.fail("data_offsets [begin, end]", "'" + name + "': " + json_excerpt(offsets));
     const std::uint64_t begin = to_u64(check, name, "data_offsets", offsets[0]);
     const std::uint64_t end = to_u64(check, name, "data_offsets", offsets[1]);
     if (begin > end || end > data_size)
       check.fail("data_offsets with begin <= end <= the data's " + std::to_string(data_size) + " bytes",
-                 "'" + name + "': " + shown(offsets));
+                 "'" + name + "': " + json_excerpt(offsets));
     const std::uint64_t size = safetensors_dtype_size(e.dtype);
     if (overflow || count > (std::uint64_t{1} << 62) / size || count * size != end - begin)
       check.fail("data_offsets spanning the shape's values times the dtype's size",
-                 "'" + name + "': " + shown(shape) + " " + e.dtype + " in " + std::to_string(end - begin) + " bytes");
+                 "'" + name + "': " + json_excerpt(shape) + " " + e.dtype + " in " + std::to_string(end - begin) + " bytes");
     e.begin = out.data_start + begin;
     e.end = out.data_start + end;
     e.count = count;
@@ -195,7 +216,7 @@ void safetensors_file::read(std::uint64_t offset, char* out, std::size_t size) c
   }
 }
 
-void safetensors_file::decode(const safetensors_entry& e, const char* bytes, std::size_t count, double* out) const {
+void decode_values(std::string_view d, const char* bytes, std::size_t count, double* out) {
   const auto load = [&](auto zero) {
     using T = decltype(zero);
     for (std::size_t i = 0; i < count; ++i) {
@@ -204,7 +225,6 @@ void safetensors_file::decode(const safetensors_entry& e, const char* bytes, std
       out[i] = static_cast<double>(v);
     }
   };
-  const std::string& d = e.dtype;
   if (d == "F64") load(0.0);
   else if (d == "F32") load(0.0f);
   else if (d == "F16") load(Eigen::half());
@@ -222,15 +242,9 @@ void safetensors_file::decode(const safetensors_entry& e, const char* bytes, std
 std::vector<std::string> checkpoint_files(std::string_view command, std::string_view argument, const std::string& path) {
   constexpr std::string_view suffix = ".safetensors.index.json";
   if (path.size() <= suffix.size() || path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) return {path};
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(command, argument, "a readable file", in_quotes(path) + " (" + std::strerror(errno) + ")");
-  std::string text;
-  char buf[65536];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0 && text.size() < (std::size_t{64} << 20);) text.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
   json index;
   try {
-    index = json::parse(text);
+    index = json::parse(read_small_file(command, argument, "file", path, std::size_t{64} << 20));
   } catch (const json::parse_error& e) {
     fail(command, argument, "a safetensors index (JSON)", "a JSON error at byte " + std::to_string(e.byte) + " in " + in_quotes(path));
   }
@@ -240,7 +254,7 @@ std::vector<std::string> checkpoint_files(std::string_view command, std::string_
   std::vector<std::string> files;
   for (const auto& [name, file] : index["weight_map"].items()) {
     if (!file.is_string() || file.get<std::string>().find('/') != std::string::npos || file.get<std::string>().empty())
-      fail(command, argument, "a weight_map of file names in its directory", "'" + name + "': " + shown(file) + " in " + in_quotes(path));
+      fail(command, argument, "a weight_map of file names in its directory", "'" + name + "': " + json_excerpt(file) + " in " + in_quotes(path));
     const std::string f = dir + "/" + file.get<std::string>();
     if (std::find(files.begin(), files.end(), f) == files.end()) files.push_back(f);
   }

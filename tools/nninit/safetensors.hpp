@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +29,17 @@ struct safetensors_header {
 
 /// Bytes per value of a safetensors dtype, 0 when unknown.
 std::uint64_t safetensors_dtype_size(std::string_view dtype);
+
+/// Widens `count` little-endian values of a known safetensors dtype to double, exactly.
+void decode_values(std::string_view dtype, const char* bytes, std::size_t count, double* out);
+
+/// A JSON value as messages show it: compact, at most 64 characters (the tool's JSON readers).
+std::string json_excerpt(const nlohmann::json& v);
+
+/// The whole of a small regular file (at most `max_bytes`); init_error naming `argument` and the
+/// `kind` of file wanted ("JSON file") otherwise.
+std::string read_small_file(std::string_view command, std::string_view argument, std::string_view kind, const std::string& path,
+                            std::size_t max_bytes);
 
 /// Parses a safetensors header from the file's first bytes (`prefix`: at least 8 bytes, and the
 /// whole header when its length allows) and the file's size, as the format's reference reader
@@ -59,7 +72,6 @@ class safetensors_file {
   void for_each_chunk(const safetensors_entry& e, F&& f) const;
 
  private:
-  void decode(const safetensors_entry& e, const char* bytes, std::size_t count, double* out) const;
   std::string command_, path_;
   int fd_ = -1;
   safetensors_header header_;
@@ -74,7 +86,7 @@ void safetensors_file::for_each_chunk(const safetensors_entry& e, F&& f) const {
   for (std::uint64_t at = 0; at < e.count; at += chunk) {
     const std::uint64_t n = std::min(chunk, e.count - at);
     read(e.begin + at * size, raw.data(), static_cast<std::size_t>(n * size));
-    decode(e, raw.data(), static_cast<std::size_t>(n), values.data());
+    decode_values(e.dtype, raw.data(), static_cast<std::size_t>(n), values.data());
     f(values.data(), static_cast<std::size_t>(n));
   }
 }

@@ -44,37 +44,22 @@ struct verify_options {
 /// Thrown as the outcome "not identical" / "not consistent": exit code 1, the line on stdout.
 struct verdict_failed {};
 
+/// The multi-index "[i, j]" of C-order element `flat` of a tensor of `dims`.
 std::string index_text(std::uint64_t flat, const std::vector<std::int64_t>& dims) {
-  std::vector<std::uint64_t> at(dims.size());
+  std::vector<std::int64_t> at(dims.size());
   for (std::size_t k = dims.size(); k-- > 0;) {
     const auto d = static_cast<std::uint64_t>(dims[k]);
-    at[k] = d ? flat % d : 0;
+    at[k] = static_cast<std::int64_t>(d ? flat % d : 0);
     flat = d ? flat / d : 0;
   }
-  std::string s = "[";
-  for (std::size_t k = 0; k < at.size(); ++k) s += (k ? ", " : "") + std::to_string(at[k]);
-  return s + "]";
+  return dims_text(at);
 }
 
+/// One stored value of the dtype, widened to double.
 double decode(nninit::storage_type t, const char* p) {
-  const auto as = [&](auto zero) {
-    decltype(zero) v;
-    std::memcpy(&v, p, sizeof v);
-    return static_cast<double>(v);
-  };
-  switch (t) {
-    case nninit::storage_type::float64: return as(0.0);
-    case nninit::storage_type::bfloat16: return as(Eigen::bfloat16());
-    case nninit::storage_type::float16: return as(Eigen::half());
-    case nninit::storage_type::float32: break;
-  }
-  return as(0.0f);
-}
-
-std::string dims_text(const std::vector<std::int64_t>& d) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < d.size(); ++i) s += (i ? ", " : "") + std::to_string(d[i]);
-  return s + "]";
+  double v = 0;
+  decode_values(nninit::safetensors_dtype(t), p, 1, &v);
+  return v;
 }
 
 /// --model: every tensor recomputed and compared byte for byte.
@@ -111,8 +96,9 @@ void verify_model(const verify_options& o) {
   std::vector<char> found;
   for (std::size_t i = 0; i < m.model.tensors.size(); ++i) {
     const auto& t = m.model.tensors[i];
-    const auto* file = find(t.name).first;  // not a structured binding: the lambda below captures them (clang 14)
-    const auto* e = find(t.name).second;
+    const auto where = find(t.name);  // not a structured binding: the lambda below captures it (clang 14)
+    const auto* file = where.first;
+    const auto* e = where.second;
     std::uint64_t at = 0;  // bytes of this tensor compared so far
     const std::uint64_t size = nninit::storage_bytes(t.type);
     nninit::generate_tensor(t, slices[i], m.seed, par, nninit::index{1} << 22, [&](const char* expected, std::size_t n) {
@@ -137,11 +123,11 @@ void verify_model(const verify_options& o) {
   std::cout << '\n';
 }
 
-/// The law's CDF, and the half-gap of the stored dtype around x (values rounded to it).
+/// The law a scheme plans: its CDF and moments.
 struct law {
   nninit::plan p;
+  static double phi(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
   double cdf(double x) const {
-    const auto phi = [](double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); };
     switch (p.dist) {
       case nninit::distribution::uniform: return std::clamp((x - p.lo) / (p.hi - p.lo), 0.0, 1.0);
       case nninit::distribution::normal: return phi((x - p.mean) / p.std);
@@ -165,7 +151,6 @@ struct law {
       case nninit::distribution::truncated_normal: {
         // Moments of N(mu, s^2) on [lo, hi] (Johnson, Kotz and Balakrishnan, ch. 13).
         const auto pdf = [](double z) { return std::exp(-z * z / 2) / std::sqrt(2 * M_PI); };
-        const auto phi = [](double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); };
         const double a = (p.lo - p.mean) / p.std, b = (p.hi - p.mean) / p.std, z = phi(b) - phi(a);
         const double m1 = (pdf(a) - pdf(b)) / z;
         const double var = 1 + (a * pdf(a) - b * pdf(b)) / z - m1 * m1;
@@ -180,7 +165,7 @@ struct law {
 double half_gap(const std::string& dtype, double x) {
   const double a = std::abs(x);
   if (dtype == "BF16") return a == 0 ? 0 : std::ldexp(1.0, std::ilogb(a) - 8);
-  if (dtype == "F16" || dtype == "float16") return a == 0 ? 0 : std::ldexp(1.0, std::max(std::ilogb(a), -14) - 11);
+  if (dtype == "F16") return a == 0 ? 0 : std::ldexp(1.0, std::max(std::ilogb(a), -14) - 11);
   return 0;
 }
 

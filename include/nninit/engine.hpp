@@ -49,6 +49,10 @@ class engine {
 
   /// A child engine with the same seed and a stream derived from (this stream, child): a
   /// deterministic way to hand out per-layer streams without shared mutable state.
+  /// `child` is a block index, so only its low 56 bits count: fork(c) and fork(c + 2^56) are the
+  /// same engine. Named streams (model.hpp's stream_of, a 64-bit hash) therefore differ on 56
+  /// bits: two names share a stream with probability 2^-56. Widening this would change every
+  /// forked stream, so it stays.
   constexpr engine fork(std::uint64_t child) const noexcept {
     const auto w = block(detail::domain::fork, child);
     return engine(seed_, (static_cast<std::uint64_t>(w[1]) << 32) | w[0]);

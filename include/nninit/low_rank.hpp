@@ -2,12 +2,12 @@
 // structure shapes rich and lazy learning in neural circuits", ICLR 2024).
 #pragma once
 
-#include <Eigen/SVD>
 #include <algorithm>
 #include <cmath>
 #include <string_view>
 #include <utility>
 
+#include "detail/svd.hpp"
 #include "variance_scaling.hpp"
 
 namespace nninit {

@@ -6,7 +6,6 @@
 // alpha1 = beta1 = 0.7, alpha2 = beta2 = 0.4 come from third-party ports (transformer.md §11.4).
 #pragma once
 
-#include <Eigen/SVD>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -16,6 +15,7 @@
 
 #include "detail/enum_names.hpp"
 #include "detail/scheme_base.hpp"
+#include "detail/svd.hpp"
 
 namespace nninit {
 

@@ -155,7 +155,7 @@ TEST_CASE("coord-check: bad input exits with 2, one nninit:: line, and writes no
       {{"--widths", "128,64"}, "nninit::coord-check: widths must be increasing values, got '128,64'"},
       {{"--vary", "depth", "--depths", "0,2"}, "nninit::coord-check: depths must be values in [1, 256], got 0"},
       {{"--widths", "64,96", "--heads", "5"}, "nninit::coord-check: heads must be a divisor of every width (64), got 5"},
-      {{"--steps", "0"}, "nninit::coord-check: steps must be in [1, 1000], got 0"},
+      {{"--steps", "0"}, "nninit::coord-check: steps must be an integer in [1, 1000], got 0"},
       {{"--lr", "0"}, "nninit::coord-check: lr must be finite and > 0, got 0"},
       {{"--vary", "lr", "--lrs", "0.1,x"}, "nninit::coord-check: lrs must be positive numbers separated by commas, got '0.1,x'"},
       {{"--optimizer", "adam"}, "nninit::coord-check: optimizer must be adamw or sgd, got 'adam'"},

@@ -63,7 +63,7 @@ TEST_CASE("describe --arch: bad input exits with 2 and one nninit:: line") {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"describe", "gpt2", "--arch", "cnn"}, "nninit::describe: arch must be vit or lm, got 'cnn'"},
       {{"describe", "gpt2", "--arch", "lm", "--shape", "4,4"}, "nninit::describe: shape must be not given with --arch"},
-      {{"describe", "gpt2", "--arch", "lm", "--depth", "0"}, "nninit::describe: depth must be in [1, 10000], got 0"},
+      {{"describe", "gpt2", "--arch", "lm", "--depth", "0"}, "nninit::describe: depth must be an integer in [1, 10000], got 0"},
       {{"describe", "gpt2", "--arch", "lm", "--heads", "3"}, "nninit::describe: heads must be a divisor of the width 64, got 3"},
       {{"describe", "deepnet", "--arch", "vit"}, "nninit::describe: norm must be post for scheme deepnet, got pre"},
       {{"describe", "completep", "--arch", "lm", "--set", "alpha=-0.5"}, "nninit::completep: alpha must be in [0, 1], got -0.5"},

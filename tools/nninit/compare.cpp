@@ -84,11 +84,6 @@ const std::vector<std::string> default_schemes = {"xavier_normal", "kaiming_norm
 // PyTorch's nn.TransformerEncoderLayer init, Glorot and He on every weight, GPT-2's N(0, 0.02^2).
 const std::vector<std::string> default_transformer_schemes = {"torch_default", "xavier_uniform", "kaiming_normal", "gpt2"};
 
-void check_range(std::string_view argument, nninit::index v, nninit::index lo, nninit::index hi) {
-  if (v < lo || v > hi)
-    fail(command, argument, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", std::to_string(v));
-}
-
 /// The scheme of an entry for a network of activation `act` whose inputs have the given moments:
 /// schemes planned for an activation (vi3nr, kumar) take the network's, and vi3nr's first layer
 /// the inputs' mean and std (N(0, 1) in the signal runs, the training data's own in training),
@@ -231,10 +226,10 @@ config resolve(const compare_options& o, int argc, char** argv) {
   // stage's; vit, lm: transformer blocks and d_model.
   c.depth = or_default(o.depth, c.arch == "mlp" ? 50 : c.arch == "resmlp" ? 100 : c.arch == "vit" ? 12 : c.arch == "lm" ? 6 : 3);
   c.width = or_default(o.width, resnet ? 16 : transformer ? 64 : 256);
-  check_range("depth", c.depth, 1, 10000);
-  check_range("width", c.width, 1, resnet ? 1024 : 65536);
+  check_range(command, "depth", c.depth, 1, 10000);
+  check_range(command, "width", c.width, 1, resnet ? 1024 : 65536);
   c.layers_per_block = o.layers_per_block;
-  check_range("layers-per-block", c.layers_per_block, 1, 100);
+  check_range(command, "layers-per-block", c.layers_per_block, 1, 100);
   if (c.arch == "mlp" && c.depth * c.width > (nninit::index{1} << 22))
     fail(command, "depth x width", "at most 2^22 (the statistics keep every layer's batch)",
          std::to_string(c.depth) + " x " + std::to_string(c.width));
@@ -246,14 +241,14 @@ config resolve(const compare_options& o, int argc, char** argv) {
     c.rms = o.rms, c.tied = o.tied;
     c.heads = o.heads, c.patch = o.patch, c.context = o.context, c.validation_windows = o.validation_windows;
     c.ffn_width = or_default(o.ffn_width, 2 * c.width);
-    check_range("heads", c.heads, 1, c.width);
+    check_range(command, "heads", c.heads, 1, c.width);
     if (c.width % c.heads != 0)
       fail(command, "heads", "a divisor of the width " + std::to_string(c.width), std::to_string(c.heads));
-    check_range("ffn-width", c.ffn_width, 1, 65536);
-    check_range("patch", c.patch, 1, 28);
+    check_range(command, "ffn-width", c.ffn_width, 1, 65536);
+    check_range(command, "patch", c.patch, 1, 28);
     if (28 % c.patch != 0) fail(command, "patch", "a divisor of the image side 28 (1, 2, 4, 7, 14, 28)", std::to_string(c.patch));
-    check_range("context", c.context, 1, 4096);
-    check_range("validation-windows", c.validation_windows, 1, 1 << 20);
+    check_range(command, "context", c.context, 1, 4096);
+    check_range(command, "validation-windows", c.validation_windows, 1, 1 << 20);
   } else {
     const std::string name = o.norm.empty() ? "none" : o.norm;
     const auto norm = nninit::detail::parse_enum<h::norm_kind>(name);
@@ -290,10 +285,10 @@ config resolve(const compare_options& o, int argc, char** argv) {
 
   c.bias = o.bias;
   c.batch = o.batch, c.seeds = o.seeds, c.jacobian_max = o.jacobian_max, c.calibration = o.calibration;
-  check_range("batch", c.batch, 1, 65536);
-  check_range("seeds", c.seeds, 1, 1000);
-  check_range("jacobian-max", c.jacobian_max, 0, 4096);
-  check_range("calibration-batch", c.calibration, 1, 65536);
+  check_range(command, "batch", c.batch, 1, 65536);
+  check_range(command, "seeds", c.seeds, 1, 1000);
+  check_range(command, "jacobian-max", c.jacobian_max, 0, 4096);
+  check_range(command, "calibration-batch", c.calibration, 1, 65536);
   const auto seed = parse_uint64(o.seed);
   if (!seed) fail(command, "seed", "an integer in [0, 2^64)", in_quotes(o.seed));
   c.seed = *seed;
@@ -315,8 +310,8 @@ config resolve(const compare_options& o, int argc, char** argv) {
   // data through its first layer and ending in a classifier.
   c.train_depth = or_default(o.train_depth, c.depth);
   c.train_width = or_default(o.train_width, c.width);
-  check_range("train-depth", c.train_depth, 1, 10000);
-  check_range("train-width", c.train_width, 1, resnet ? 1024 : 65536);
+  check_range(command, "train-depth", c.train_depth, 1, 10000);
+  check_range(command, "train-width", c.train_width, 1, resnet ? 1024 : 65536);
   auto& t = c.train_options;
   const std::string optimizer = o.optimizer.empty() ? (transformer ? "adamw" : "sgd") : o.optimizer;
   if (optimizer != "sgd" && optimizer != "adamw") fail(command, "optimizer", "sgd or adamw", in_quotes(optimizer));
@@ -330,7 +325,7 @@ config resolve(const compare_options& o, int argc, char** argv) {
   if (!(t.beta2 >= 0 && t.beta2 < 1)) fail(command, "beta2", "in [0, 1)", nninit::detail::number(t.beta2));
   if (!(t.eps > 0 && std::isfinite(t.eps))) fail(command, "eps", "finite and > 0", nninit::detail::number(t.eps));
   if (transformer) {
-    if (o.steps != compare_options::unset) check_range("steps", o.steps, 1, nninit::index{1} << 24);
+    if (o.steps != compare_options::unset) check_range(command, "steps", o.steps, 1, nninit::index{1} << 24);
     if (c.arch == "lm" && o.train_samples != compare_options::unset)
       fail(command, "train-samples", "not given for --arch lm (it trains on --steps batches of random windows)",
            std::to_string(o.train_samples));
@@ -341,10 +336,10 @@ config resolve(const compare_options& o, int argc, char** argv) {
   // The ViT trains on its first steps x batch images unless --train-samples says otherwise.
   t.max_samples = or_default(o.train_samples, c.arch == "vit" ? t.steps * t.batch : default_train_samples(c.arch));
   if (c.arch == "lm") t.max_samples = 0;
-  check_range("epochs", t.epochs, 1, 1000);
-  check_range("train-batch", t.batch, 1, 65536);
-  check_range("train-samples", t.max_samples, 0, nninit::index{1} << 31);
-  check_range("warmup", t.warmup, 0, nninit::index{1} << 31);
+  check_range(command, "epochs", t.epochs, 1, 1000);
+  check_range(command, "train-batch", t.batch, 1, 65536);
+  check_range(command, "train-samples", t.max_samples, 0, nninit::index{1} << 31);
+  check_range(command, "warmup", t.warmup, 0, nninit::index{1} << 31);
   if (!(t.learning_rate > 0 && t.learning_rate <= 100)) fail(command, "lr", "in (0, 100]", nninit::detail::number(t.learning_rate));
   if (!(t.momentum >= 0 && t.momentum < 1)) fail(command, "momentum", "in [0, 1)", nninit::detail::number(t.momentum));
   if (!(t.weight_decay >= 0 && std::isfinite(t.weight_decay)))

@@ -128,17 +128,14 @@ config resolve(const options& o) {
   if (o.vary == "depth") c.sizes = parse_sizes("depths", o.depths, 1, 256);
   else c.sizes = parse_sizes("widths", !o.widths.empty() ? o.widths : o.vary == "lr" ? "32,64,128,256" : "64,128,256,512,1024", 1, 4096);
   if (o.vary == "lr") c.rates = parse_rates(o.lrs);
-  const auto in_range = [](const char* what, index v, index lo, index hi) {
-    if (v < lo || v > hi) fail(command, what, "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", std::to_string(v));
-  };
-  in_range("depth", o.depth, 1, 256);
-  in_range("width", o.width, 1, 4096);
-  in_range("heads", o.heads, 1, 4096);
-  in_range("steps", o.steps, 1, 1000);
-  in_range("lr-steps", o.lr_steps, 1, 100000);
-  in_range("seeds", o.seeds, 1, 100);
-  in_range("batch", o.batch, 1, 4096);
-  in_range("context", o.context, 1, 4096);
+  check_range(command, "depth", o.depth, 1, 256);
+  check_range(command, "width", o.width, 1, 4096);
+  check_range(command, "heads", o.heads, 1, 4096);
+  check_range(command, "steps", o.steps, 1, 1000);
+  check_range(command, "lr-steps", o.lr_steps, 1, 100000);
+  check_range(command, "seeds", o.seeds, 1, 100);
+  check_range(command, "batch", o.batch, 1, 4096);
+  check_range(command, "context", o.context, 1, 4096);
   const std::vector<index> widths = o.vary == "depth" ? std::vector<index>{o.width} : c.sizes;
   for (index w : widths)
     if (w % o.heads != 0) fail(command, "heads", "a divisor of every width (" + std::to_string(w) + ")", std::to_string(o.heads));

@@ -163,18 +163,15 @@ void run_transformer(const describe_options& o) {
   constexpr std::string_view command = "describe";
   if (o.arch != "vit" && o.arch != "lm") fail(command, "arch", "vit or lm", in_quotes(o.arch));
   if (o.weight.shape_option->count() > 0) fail(command, "shape", "not given with --arch (the structure sets every shape)", in_quotes(o.weight.shape));
-  const auto in_range = [&](const char* name, nninit::index v, nninit::index lo, nninit::index hi) {
-    if (v < lo || v > hi) fail(command, name, "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", std::to_string(v));
-  };
-  in_range("depth", o.depth, 1, 10000);
-  in_range("width", o.width, 1, 65536);
-  in_range("heads", o.heads, 1, o.width);
+  check_range(command, "depth", o.depth, 1, 10000);
+  check_range(command, "width", o.width, 1, 65536);
+  check_range(command, "heads", o.heads, 1, o.width);
   if (o.width % o.heads != 0) fail(command, "heads", "a divisor of the width " + std::to_string(o.width), std::to_string(o.heads));
   const nninit::index ffn = o.ffn_width > 0 ? o.ffn_width : 2 * o.width;
-  in_range("ffn-width", ffn, 1, 1 << 20);
-  in_range("vocabulary", o.vocabulary, 1, 1 << 24);
-  in_range("context", o.context, 1, 1 << 20);
-  in_range("classes", o.classes, 1, 1 << 20);
+  check_range(command, "ffn-width", ffn, 1, 1 << 20);
+  check_range(command, "vocabulary", o.vocabulary, 1, 1 << 24);
+  check_range(command, "context", o.context, 1, 1 << 20);
+  check_range(command, "classes", o.classes, 1, 1 << 20);
   if (o.patch < 1 || 28 % o.patch != 0) fail(command, "patch", "a divisor of the image side 28", std::to_string(o.patch));
   if (o.norm != "pre" && o.norm != "post" && o.norm != "none") fail(command, "norm", "pre, post or none", in_quotes(o.norm));
   if (o.optimizer != "adamw" && o.optimizer != "sgd") fail(command, "optimizer", "adamw or sgd", in_quotes(o.optimizer));

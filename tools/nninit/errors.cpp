@@ -89,6 +89,11 @@ void fail(std::string_view command, std::string_view argument, std::string_view 
   throw nninit::init_error(message(command, argument, rule, got));
 }
 
+void check_range(std::string_view command, std::string_view argument, std::int64_t v, std::int64_t lo, std::int64_t hi) {
+  if (v < lo || v > hi)
+    fail(command, argument, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", std::to_string(v));
+}
+
 void fail_io(std::string_view command, std::string_view argument, std::string_view rule, std::string_view got,
              int code) {
   // system_error appends ": <reason>" to what() itself; the category's reason carries the name.

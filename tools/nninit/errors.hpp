@@ -5,6 +5,7 @@
 // form (exit code 1).
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -20,6 +21,9 @@ namespace nninit_cli {
 /// Throws nninit::init_error: "nninit::<command>: <argument> must be <rule>, got <got>".
 [[noreturn]] void fail(std::string_view command, std::string_view argument, std::string_view rule,
                        std::string_view got);
+
+/// fail() unless lo <= v <= hi: "<argument> must be an integer in [lo, hi], got v".
+void check_range(std::string_view command, std::string_view argument, std::int64_t v, std::int64_t lo, std::int64_t hi);
 
 /// Throws std::system_error for errno `code` with the same message form and the system's reason
 /// and errno name appended: "...: No space left on device (ENOSPC)".

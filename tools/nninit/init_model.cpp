@@ -95,6 +95,12 @@ void run(const init_model_options& o) {
 
 }  // namespace
 
+void generate_tensor_bytes(const nninit::checkpoint_tensor& t, const nninit::tensor_slice& slice, std::uint64_t seed,
+                           const nninit::parallel& par, nninit::index chunk_values,
+                           const std::function<void(const char*, std::size_t)>& sink) {
+  nninit::generate_tensor(t, slice, seed, par, chunk_values, sink);
+}
+
 void setup_init_model(CLI::App& app) {
   auto o = std::make_shared<init_model_options>();
   CLI::App* sub = app.add_subcommand("init-model", "write a model's initial weights (a seed checkpoint) as safetensors files");

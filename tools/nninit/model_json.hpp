@@ -2,7 +2,9 @@
 // Face config.json (llama, mistral, qwen2, gpt2) or an explicit list of tensors.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <nninit/checkpoint.hpp>
 #include <string>
 #include <string_view>
@@ -60,6 +62,13 @@ resolved_model resolve_model(std::string_view command, const model_args& args);
 /// The whole text as an integer in [lo, hi], or init_error naming `argument`.
 std::int64_t parse_count(std::string_view command, std::string_view argument, const std::string& text, std::int64_t lo,
                          std::int64_t hi);
+
+/// nninit::generate_tensor with a type-erased sink, for verify. Defined in init_model.cpp beside
+/// write_checkpoint's own use, so that the tool compiles every scheme's fill for the four storage
+/// types once, not once per command (about a minute of compile in each CI build).
+void generate_tensor_bytes(const nninit::checkpoint_tensor& t, const nninit::tensor_slice& slice, std::uint64_t seed,
+                           const nninit::parallel& par, nninit::index chunk_values,
+                           const std::function<void(const char*, std::size_t)>& sink);
 
 /// --dtype: float32, bfloat16, float16 or float64.
 nninit::storage_type parse_storage_type(std::string_view command, std::string_view argument, std::string_view text);

@@ -101,7 +101,7 @@ void verify_model(const verify_options& o) {
     const auto* e = where.second;
     std::uint64_t at = 0;  // bytes of this tensor compared so far
     const std::uint64_t size = nninit::storage_bytes(t.type);
-    nninit::generate_tensor(t, slices[i], m.seed, par, nninit::index{1} << 22, [&](const char* expected, std::size_t n) {
+    generate_tensor_bytes(t, slices[i], m.seed, par, nninit::index{1} << 22, [&](const char* expected, std::size_t n) {
       found.resize(n);
       file->read(e->begin + at, found.data(), n);
       if (std::memcmp(expected, found.data(), n) != 0) {

@@ -2,7 +2,6 @@
 // variances, the input-output Jacobian's singular values, and the weights' own moments.
 #pragma once
 
-#include <Eigen/SVD>
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -10,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../detail/svd.hpp"
 #include "../engine.hpp"
 #include "../normal.hpp"
 #include "../uniform.hpp"

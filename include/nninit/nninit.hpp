@@ -49,6 +49,8 @@
 //   registry.hpp          every scheme by name (list_schemes, initializer)
 //   tensor.hpp            Eigen::Tensor / TensorMap targets (not included here: it pulls in Eigen's
 //                         unsupported Tensor module; include <nninit/tensor.hpp> instead)
+//   compile_once.hpp      Eigen's BDCSVD compiled in one unit of a program built with
+//                         NNINIT_EXTERN_SVD (not included here: one .cpp includes it)
 #pragma once
 
 #include "version.hpp"

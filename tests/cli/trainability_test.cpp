@@ -125,7 +125,6 @@ TEST_CASE("trainability: at lr 0.1 a 32-block residual MLP trains under fixup, a
   CHECK((outcome(he).rfind("diverged", 0) == 0 || accuracy(he) <= fixup - 0.05));
 }
 
-
 // Transformers (transformer.md §9's training runs): a ViT of 12 blocks, d = 32, 4 heads, d_ff = 64,
 // 7x7 patches, PyTorch's default init, Adam without warm-up, 150 steps of batch 32, test accuracy
 // on the 10000 test images. Seeds 0 and 1 (--seed: weights and batch order).
